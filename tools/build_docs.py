@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+"""Build the documentation site into `_docs/` offline, without Quarto.
+
+nbdev prepares the notebooks exactly as it does for Quarto (`nbdev_proc_nbs`: show_doc cells executed into API
+docs, hidden cells dropped, front matter added) into `_proc/`; nbconvert's HTML exporter (a maintained renderer of
+notebooks) turns each processed notebook into a page body, with figures extracted to PNG files. This script adds
+only what Quarto would: a page shell with a sidebar of every chapter in order, relative links between pages, and
+the rewriting of Quarto-only markup. Where Quarto exists, `nbdev_docs` still works from `nbs/_quarto.yml`.
+"""
+import argparse, configparser, html, re, shutil, subprocess, sys
+from pathlib import Path
+import nbformat, yaml
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import ExtractOutputPreprocessor, TagRemovePreprocessor
+from pygments.formatters import HtmlFormatter
+
+ROOT = Path(__file__).resolve().parents[1]
+CSS = """
+body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #212529; }
+nav#sidebar { position: fixed; top: 0; left: 0; bottom: 0; width: 250px; overflow-y: auto; background: #f7f7f9;
+  border-right: 1px solid #ddd; padding: 1rem; box-sizing: border-box; }
+nav#sidebar a { display: block; padding: .25rem .4rem; color: #2c3e50; text-decoration: none; border-radius: 4px; }
+nav#sidebar a.active { background: #2780e3; color: white; }
+nav#sidebar .site-title { font-weight: bold; font-size: 1.2rem; margin-bottom: .8rem; }
+main { margin-left: 270px; padding: 1rem 2rem 4rem; max-width: 980px; }
+pre { background: #f5f5f5; padding: .6rem; overflow-x: auto; border-radius: 4px; }
+.jp-OutputArea pre, .output pre { background: none; border-left: 2px solid lightsalmon; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ddd; padding: .2rem .5rem; }
+img { max-width: 100%; }
+a.anchor-link { text-decoration: none; opacity: .3; margin-left: .3rem; }
+p.description { font-style: italic; font-size: 1.25rem; opacity: .7; }
+.jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
+"""
+
+def _settings():
+    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
+    return cfg['DEFAULT']
+
+def _front_matter(nb):
+    "Pop nbdev's raw front-matter cell and return it as a dict."
+    if nb.cells and nb.cells[0].cell_type == 'raw' and nb.cells[0].source.strip().startswith('---'):
+        meta = yaml.safe_load(nb.cells.pop(0).source.strip().strip('-')) or {}
+        return meta
+    return {}
+
+def _tag_cells(nb):
+    "Translate Quarto cell options (`#| echo: false`, `#| output: false`) into nbconvert remove tags."
+    for c in nb.cells:
+        if c.cell_type != 'code': continue
+        lines = c.source.splitlines()
+        opts = {l[2:].split(':')[0].strip(): l.split(':', 1)[1].strip() for l in lines if l.startswith('#|') and ':' in l}
+        tags = set(c.metadata.get('tags', []))
+        if opts.get('echo') == 'false': tags.add('remove_input')
+        if opts.get('output') == 'false' or opts.get('include') == 'false': tags.add('remove_output')
+        if opts.get('include') == 'false': tags.add('remove_cell')
+        c.metadata['tags'] = sorted(tags)
+        c.source = '\n'.join(l for l in lines if not l.startswith('#|')).strip('\n')
+        if not c.source and not c.get('outputs'): tags.add('remove_cell'); c.metadata['tags'] = sorted(tags)
+    return nb
+
+def _fix_links(body, pages, site_url):
+    "Relative links between pages; drop Quarto attribute blocks after links."
+    body = re.sub(r'\{target=&quot;_blank&quot;[^}]*\}|\{target="_blank"[^}]*\}', '', body)
+    if site_url: body = body.replace(site_url.rstrip('/') + '/', '')
+    for nb_name, html_name in pages.items(): body = body.replace(f'href="{nb_name}', f'href="{html_name}')
+    return body
+
+def _fix_anchors(out):
+    "Point `page.html#frag` links at the id that exists (nbconvert keeps the heading's case, Quarto lowercases)."
+    ids = {p.name: set(re.findall(r'id="([^"]+)"', p.read_text())) for p in out.glob('*.html')}
+    lower = {page: {i.lower(): i for i in v} for page, v in ids.items()}
+    def fix(m):
+        page, frag = m.group(1), m.group(2)
+        if page in ids and frag not in ids[page] and frag.lower() in lower[page]: frag = lower[page][frag.lower()]
+        return f'href="{page}#{frag}"'
+    for p in out.glob('*.html'):
+        p.write_text(re.sub(r'href="([\w.-]+\.html)#([^"]+)"', fix, p.read_text()))
+
+def _page(title, description, body, nav, out_name, site_title):
+    active = ' class="active"'
+    links = '\n'.join(f'<a href="{href}"{active if href == out_name else ""}>{html.escape(t)}</a>' for href, t in nav)
+    desc = f'<p class="description">{html.escape(description)}</p>' if description else ''
+    pyg = HtmlFormatter().get_style_defs('.highlight')
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} - {html.escape(site_title)}</title>
+<style>{CSS}\n{pyg}</style></head>
+<body><nav id="sidebar"><div class="site-title"><a href="index.html">{html.escape(site_title)}</a></div>
+{links}</nav>
+<main><h1 class="title">{html.escape(title)}</h1>{desc}
+{body}
+</main></body></html>
+"""
+
+def build(out=ROOT/'_docs', proc=ROOT/'_proc', skip_proc=False):
+    "Process the notebooks with nbdev, render them with nbconvert, write the site to `out`."
+    s = _settings()
+    if not skip_proc:
+        subprocess.run(['nbdev_proc_nbs', '--force'], cwd=ROOT, check=True)
+    nbs = sorted(p for p in proc.glob('*.ipynb'))
+    nbs = sorted(nbs, key=lambda p: (p.name != 'index.ipynb', p.name))
+    if not nbs: raise SystemExit(f'no processed notebooks in {proc}: did nbdev_proc_nbs run?')
+    shutil.rmtree(out, ignore_errors=True); (out/'figures').mkdir(parents=True)
+    loaded, pages, nav = [], {}, []
+    for p in nbs:
+        nb = nbformat.read(p, as_version=4); fm = _front_matter(nb)
+        name = 'index.html' if p.name == 'index.ipynb' else fm.get('output-file', p.stem + '.html')
+        title = fm.get('title', p.stem)
+        pages[p.name] = name; nav.append((name, 'Home' if name == 'index.html' else title))
+        loaded.append((p, nb, fm, name, title))
+    exporter = HTMLExporter(template_name='basic')
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=('remove_input',),
+        remove_all_outputs_tags=('remove_output',), remove_cell_tags=('remove_cell',), enabled=True), enabled=True)
+    exporter.register_preprocessor(ExtractOutputPreprocessor(enabled=True), enabled=True)
+    for p, nb, fm, name, title in loaded:
+        nb = _tag_cells(nb)
+        if name == 'index.html' and nb.cells and nb.cells[0].cell_type == 'markdown':  # the H1 of index is the page title
+            nb.cells[0].source = re.sub(r'^#\s+.*\n?', '', nb.cells[0].source, count=1)
+        body, res = exporter.from_notebook_node(nb, resources={'output_files_dir': 'figures/' + Path(name).stem})
+        for fn, data in res.get('outputs', {}).items():
+            (out/fn).parent.mkdir(parents=True, exist_ok=True); (out/fn).write_bytes(data)
+        body = _fix_links(body, pages, f"{s.get('doc_host', '')}{s.get('doc_baseurl', '')}")
+        (out/name).write_text(_page(title, fm.get('description', ''), body, nav, name, s.get('title', 'docs')))
+    _fix_anchors(out)
+    print(f'built {len(loaded)} pages into {out}')
+    return out
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--out', default=str(ROOT/'_docs'))
+    ap.add_argument('--skip-proc', action='store_true', help='reuse _proc/ from an earlier nbdev_proc_nbs')
+    a = ap.parse_args()
+    build(Path(a.out), skip_proc=a.skip_proc)
