@@ -52,8 +52,8 @@ def main():
               f'({a.shape}, {a.nbytes/1e6:.0f} MB); reuse of the cache: {reuse*1e3:.0f} ms')
         a32 = images_for(ham, size=32, cache_dir=tmp/'c32')
         ds = CohortDataset(ham, a32)
-        for w in (0, 2):
-            print(f'HAM10000 cached DataLoader at 32 px, batch 256, {w} workers: {epoch_rate(ds, num_workers=w):,.0f} images/s')
+        for w, bs in ((0, 256), (2, 256), (2, 1024)):
+            print(f'HAM10000 cached DataLoader at 32 px, batch {bs}, {w} workers: {epoch_rate(ds, batch_size=bs, num_workers=w):,.0f} images/s (load avg {os.getloadavg()[0]:.1f})')
         print(f'HAM10000 per-item DataLoader (no __getitems__, default collate), in-process: {per_item_rate(ds):,.0f} images/s')
     else: print(f'skipped the HAM10000 figures: no data at {HAM}')
     n = 100_000
@@ -62,7 +62,7 @@ def main():
     big = finish_cohort(pd.DataFrame({'image': np.arange(n), 'label': np.arange(n) % 2, 'site': 's', 'patient': np.arange(n).astype(str)}),
                         'big', 'binary', ['a', 'b'], image_array=tmp/'big.npy', spec=SplitSpec())
     ds = CohortDataset(big, images_for(big))
-    for w in (0, 2):
-        print(f'100,000-image memmap at 32 px, batch 256, {w} workers: {epoch_rate(ds, num_workers=w, epochs=3):,.0f} images/s')
+    for w, bs in ((0, 256), (2, 256), (2, 1024)):
+        print(f'100,000-image memmap at 32 px, batch {bs}, {w} workers: {epoch_rate(ds, batch_size=bs, num_workers=w, epochs=3):,.0f} images/s (load avg {os.getloadavg()[0]:.1f})')
 
 if __name__ == '__main__': main()
