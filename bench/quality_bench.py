@@ -50,12 +50,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--dataset', default='synth_derm'); p.add_argument('--n', type=int, default=2000)
     p.add_argument('--repeats', type=int, default=3); p.add_argument('--steps', type=int, default=300)
-    p.add_argument('--threads', type=int, default=0, help='torch threads (0 = torch default)')
+    p.add_argument('--threads', type=int, nargs='+', default=[2, 1], help='torch thread counts to time quality_report with (the first also prints the tables)')
     p.add_argument('--cas', action='store_true', help='also time CAS on scenario B (trains a classifier)')
     a = p.parse_args()
-    if a.threads: torch.set_num_threads(a.threads)
     warnings.simplefilter('ignore')
-    print(f"{a.dataset}, N = {a.n} vs {a.n} at 32 px; torch threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"{a.dataset}, N = {a.n} vs {a.n} at 32 px; torch threads (default) {torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}", flush=True)
     tr_img, tr_df = make_benchmark(a.dataset, 6000, seed=0)
     ev_img, ev_df = make_benchmark(a.dataset, int(2.2 * a.n), seed=1)
     assert len(ev_df) >= 2 * a.n, f"benchmark draw has {len(ev_df)} rows, need {2 * a.n}"
@@ -74,22 +73,26 @@ def main():
                  f'B + noise on {one_site} only': perturbed(noise, B.index[B.site == one_site].to_numpy())}
     pd.set_option('display.width', 250); pd.set_option('display.max_columns', 30)
     med = {}
-    for name, imgs in scenarios.items():
-        times = []
-        for _ in range(a.repeats):
-            t = time.perf_counter(); table = quality_report(ev_img, A, imgs, B, feature_model, fidelity_classifier=fidelity); times.append(time.perf_counter() - t)
-        med[name] = float(np.median(times))
-        print(f"\n== {name}: quality_report median {med[name]:.2f}s over {a.repeats} runs (runs: {', '.join(f'{x:.2f}' for x in times)}); "
-              f"parts of the last run: { {k: round(v, 2) for k, v in table.attrs['seconds'].items()} }")
-        wide = table[table.group != 'gap'].pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
-        print(wide.round(3).to_string())
-        gaps = table[table.group == 'gap'].pivot_table(index='attribute', columns='metric', values='value', sort=False)
-        print('gaps (max - min over groups):'); print(gaps.round(3).to_string())
+    for ti, threads in enumerate(a.threads):
+        torch.set_num_threads(threads)
+        for name, imgs in scenarios.items():
+            times = []
+            for _ in range(a.repeats):
+                t = time.perf_counter(); table = quality_report(ev_img, A, imgs, B, feature_model, fidelity_classifier=fidelity); times.append(time.perf_counter() - t)
+            med[name, threads] = float(np.median(times))
+            print(f"\n== {name}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}: quality_report median {med[name, threads]:.2f}s over {a.repeats} runs "
+                  f"(runs: {', '.join(f'{x:.2f}' for x in times)}); parts of the last run: { {k: round(v, 2) for k, v in table.attrs['seconds'].items()} }", flush=True)
+            if ti: continue
+            wide = table[table.group != 'gap'].pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
+            print(wide.round(3).to_string())
+            gaps = table[table.group == 'gap'].pivot_table(index='attribute', columns='metric', values='value', sort=False)
+            print('gaps (max - min over groups):'); print(gaps.round(3).to_string(), flush=True)
     if a.cas:
-        t = time.perf_counter()
+        torch.set_num_threads(a.threads[0]); t = time.perf_counter()
         cas = classification_accuracy_score(cas_train_fn(ev_df, ev_img, a.steps), ev_img, B[B.split != 'test_id'], ev_img, ev_df, n_boot=200)
         print(f"\nCAS (train on B minus its test_id rows, test on real test_id of the evaluation draw): {time.perf_counter() - t:.1f}s")
         print(cas[cas.metric.isin(['cas_accuracy', 'cas_roc_auc', 'cas_high_risk_sensitivity'])].round(3).to_string())
-    print(f"\nmedian seconds per quality table ({a.n} vs {a.n}): " + ', '.join(f'{k}: {v:.2f}' for k, v in med.items()))
+    print(f"\nmedian seconds per quality table ({a.n} vs {a.n}, feature dim {table.attrs['num_features']}, fidelity for {fields} + ceilings):")
+    for (name, threads), v in med.items(): print(f"  {name:32s} {threads} thread(s): {v:.2f}s")
 
 if __name__ == '__main__': main()
