@@ -16,35 +16,14 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import numpy as np, pandas as pd, torch
 from torchvision.transforms.functional import gaussian_blur
 from fairdiff_nb.benchmarks import make_benchmark
-from fairdiff_nb.classifier import classifier_preset, train_classifier, predict_proba
-from fairdiff_nb.data import encode_conditions
-from fairdiff_nb.quality import quality_report, classification_accuracy_score, image_batch
-
-def relabel(df:pd.DataFrame, field:str) -> pd.DataFrame:
-    "A cohort whose `label` is the code of `field` (for training a field classifier); all rows, 90% train / 10% val_id."
-    if field == 'label': return df
-    names = df.attrs['sites'] if field == 'site' else df.attrs['attr_values'][field]
-    codes = encode_conditions(df)[field]; out = df.copy()
-    out['label'] = pd.array([int(c) if c >= 0 else None for c in codes], dtype='Int64')
-    out['split'] = np.where(np.arange(len(df)) % 10 == 0, 'val_id', 'train')
-    out.attrs = {**df.attrs, 'task': 'binary' if len(names) == 2 else 'multiclass', 'classes': list(names), 'high_risk': []}
-    return out
+from fairdiff_nb.classifier import classifier_preset, train_classifier
+from fairdiff_nb.quality import quality_report, classification_accuracy_score, image_batch, field_cohort, classifier_cas_train_fn
 
 def train_field(df, images, field, seed, steps):
     cfg = classifier_preset('quick', seed=seed, steps=steps, select_metric='accuracy')
-    t = time.perf_counter(); run = train_classifier(relabel(df, field), images, cfg, verbose=False)
+    t = time.perf_counter(); run = train_classifier(field_cohort(df, field), images, cfg, verbose=False)
     print(f"  {field:10s} classifier: {time.perf_counter() - t:5.1f}s, best val accuracy {run.result['best_val_score']:.3f}", flush=True)
     return run.model
-
-def cas_train_fn(real_cohort, real_images, steps):
-    "A CAS `train_fn` over train_classifier: trains on the synthetic rows (labels as requested), selects on real val_id."
-    from fairdiff_nb.classifier import CohortBatches
-    def train(synth, synth_images):
-        cfg = classifier_preset('quick', seed=0, steps=steps, source='synthetic')
-        src = CohortBatches(synth, synth_images, cfg.batch_size, split=None, seed=0)
-        run = train_classifier(real_cohort, real_images, cfg, train_source=src, verbose=False)
-        return lambda x: predict_proba(run.model, pd.DataFrame(index=np.arange(len(x))), x, real_cohort.attrs['task'])
-    return train
 
 def main():
     p = argparse.ArgumentParser()
@@ -89,7 +68,7 @@ def main():
             print('gaps (max - min over groups):'); print(gaps.round(3).to_string(), flush=True)
     if a.cas:
         torch.set_num_threads(a.threads[0]); t = time.perf_counter()
-        cas = classification_accuracy_score(cas_train_fn(ev_df, ev_img, a.steps), ev_img, B[B.split != 'test_id'], ev_img, ev_df, n_boot=200)
+        cas = classification_accuracy_score(classifier_cas_train_fn(ev_df, ev_img, classifier_preset('quick', seed=0, steps=a.steps)), ev_img, B[B.split != 'test_id'], ev_img, ev_df, n_boot=200)
         print(f"\nCAS (train on B minus its test_id rows, test on real test_id of the evaluation draw): {time.perf_counter() - t:.1f}s")
         print(cas[cas.metric.isin(['cas_accuracy', 'cas_roc_auc', 'cas_high_risk_sensitivity'])].round(3).to_string())
     print(f"\nmedian seconds per quality table ({a.n} vs {a.n}, feature dim {table.attrs['num_features']}, fidelity for {fields} + ceilings):")
