@@ -1,6 +1,6 @@
 """Benchmark of fairdiff_nb.benchmarks: generation speed, cached loading, and the designed shift measured by a small CNN.
 
-Run from the repo root (heavy: ~2-4 min on 2 shared cores):
+Run from the repo root (heavy: ~4 min on 2 shared cores):
     flock /tmp/fairdiff_heavy.lock python bench/benchmarks_bench.py
 """
 import argparse, tempfile, time
@@ -41,8 +41,8 @@ if __name__ == '__main__':
     ap.add_argument('--n', type=int, default=8192, help='images per speed run')
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--probe-n', type=int, default=8000)
-    ap.add_argument('--steps', type=int, default=400)
-    ap.add_argument('--seeds', type=int, default=3)
+    ap.add_argument('--steps', type=int, default=300)
+    ap.add_argument('--seeds', type=int, default=2)
     a = ap.parse_args()
     pd.set_option('display.width', 160)
     print(f'torch {torch.__version__}, default threads {torch.get_num_threads()} (generation and probe use 1)')
