@@ -171,35 +171,39 @@ def fidelity_table(net, samples, want_label, want_site, site_names):
 
 def fidelity(args):
     torch.set_num_threads(args.threads)
-    net_f, rep = fidelity_classifier()
+    net_f, rep = fidelity_classifier(args.clf_steps)
     print('fidelity classifier on held-out REAL images (independent draw, all 5 hospitals labeled):')
     print(rep.groupby('site')[['label_ok', 'site_ok']].mean().round(3).to_string())
     print('by class:', rep.groupby('label').label_ok.mean().round(3).to_dict(), flush=True)
     run = OUT/f'synth_histo_{args.tag}'
     model = load_diffusion(run)
     site_names = ['hospital_1', 'hospital_2', 'hospital_3', 'hospital_4', 'hospital_5']
-    n = args.n
-    want_label, want_site = np.tile(np.repeat([0, 1], 5), n // 10), np.tile(np.arange(5), n // 5)
     rows, per = [], {}
-    for w in args.guidance:
+    def conds(n): return np.tile(np.repeat([0, 1], 5), n // 10), np.tile(np.arange(5), n // 5)
+    for w in args.guidance + ['final']:
+        if w == 'final':  # the best scale of the sweep (by its worse class), again with the full number of samples
+            sw = pd.DataFrame(rows); w = float(sw.guidance[sw[['label_normal', 'label_tumor']].min(axis=1).idxmax()])
+            n = args.n
+        else: n = args.n_sweep
+        want_label, want_site = conds(n)
         t0 = time.perf_counter()
         smp = sample(model, {'label': want_label, 'site': want_site}, sampler=args.sampler, steps=args.steps, guidance=w,
                      seed=0, batch_size=250, show_progress=False)
         secs = time.perf_counter() - t0
         d = fidelity_table(net_f, smp, want_label, want_site, site_names); per[w] = d
+        if n == args.n: np.save(OUT/f'samples_{args.tag}_w{w}.npy', smp)
         ood = d.site.isin(['hospital_4', 'hospital_5'])
-        rows.append(dict(guidance=w, label_normal=d.label_ok[d.label == 0].mean(), label_tumor=d.label_ok[d.label == 1].mean(),
+        rows.append(dict(guidance=w, n=n, label_normal=d.label_ok[d.label == 0].mean(), label_tumor=d.label_ok[d.label == 1].mean(),
                          site_all=d.site_ok.mean(), site_ood=d.site_ok[ood].mean(), joint_ood=d.joint_ok[ood].mean(),
                          joint_ood_normal=d.joint_ok[ood & (d.label == 0)].mean(), joint_ood_tumor=d.joint_ok[ood & (d.label == 1)].mean(),
                          seconds=secs))
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format=lambda v: f'{v:.3f}'), flush=True)
     tab = pd.DataFrame(rows)
-    print(f'\nconditional fidelity vs guidance: {run.name}, {args.sampler}-{args.steps}, {n} samples per scale '
-          f'(labels x hospitals balanced); requested label / hospital recognised by the independent classifier')
+    print(f'\nconditional fidelity vs guidance: {run.name}, {args.sampler}-{args.steps}, n samples per scale '
+          f'(labels x hospitals balanced); requested label / hospital recognised by the independent classifier; last row = best scale, {args.n} samples')
     print(tab.to_string(index=False, float_format=lambda v: f'{v:.3f}'))
-    best = max(per, key=lambda w: min(tab.set_index('guidance').loc[w, ['label_normal', 'label_tumor']]))
-    d = per[best]
-    print(f'\nper hospital and class at guidance {best}:')
+    best = w; d = per[best]
+    print(f'\nper hospital and class at guidance {best} ({args.n} samples):')
     print(d.groupby(['site', 'label'])[['label_ok', 'site_ok', 'joint_ok']].mean().round(3).unstack('label').to_string())
     atomic_write_csv(OUT/f'fidelity_{args.tag}_{args.sampler}{args.steps}.csv', tab)
     atomic_write_csv(OUT/f'fidelity_{args.tag}_{args.sampler}{args.steps}_per_cell.csv',
@@ -216,6 +220,8 @@ if __name__ == '__main__':
     p.add_argument('--tag', default='quick')
     p.add_argument('--overrides', default='', help='JSON dict of DiffusionConfig overrides')
     p.add_argument('--n', type=int, default=1000)
+    p.add_argument('--n-sweep', type=int, default=400)
+    p.add_argument('--clf-steps', type=int, default=1500, help='training steps of the fidelity classifier')
     p.add_argument('--sampler', default='ddim')
     p.add_argument('--steps', type=int, default=50)
     p.add_argument('--guidance', type=float, nargs='+', default=[1., 2., 3., 5.])
