@@ -36,16 +36,7 @@ def summary(r, metrics=('accuracy', 'sensitivity')):
     return pd.DataFrame(cols)
 
 
-if __name__ == '__main__':
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--n', type=int, default=8192, help='images per speed run')
-    ap.add_argument('--repeats', type=int, default=5)
-    ap.add_argument('--probe-n', type=int, default=8000)
-    ap.add_argument('--steps', type=int, default=300)
-    ap.add_argument('--seeds', type=int, default=2)
-    a = ap.parse_args()
-    pd.set_option('display.width', 160)
-    print(f'torch {torch.__version__}, default threads {torch.get_num_threads()} (generation and probe use 1)')
+def run_speed(a):
     print(f'\n== make_benchmark speed, {a.n} images, median of {a.repeats} runs ==')
     for name in ('synth_histo', 'synth_derm'):
         for size in (32, 64):
@@ -55,6 +46,9 @@ if __name__ == '__main__':
         t = time.perf_counter(); df = load_cohort('synth_histo', root=d, n=a.n, seed=0); t1 = time.perf_counter() - t
         t = time.perf_counter(); df = load_cohort('synth_histo', root=d, n=a.n, seed=0); t2 = time.perf_counter() - t
         print(f'load_cohort synth_histo n={a.n}: first call (draw + write .npy) {t1:.2f}s, cached call {t2:.3f}s')
+
+
+def run_probe(a):
     seeds = list(range(a.seeds))
     print(f'\n== probe: tiny CNN (width 16, ~25k params), {a.steps} steps x batch 64 on `train`, n={a.probe_n}, seeds {seeds} (mean +- sd) ==')
     for name in ('synth_histo', 'synth_derm'):
@@ -63,3 +57,20 @@ if __name__ == '__main__':
     print('\nsynth_histo with all 5 hospitals labeled (label recoverable under OOD stains):')
     r = probe('synth_histo', a.probe_n, seeds, a.steps, spec=SplitSpec(id_sites=tuple(HISTO_HOSPITALS)))
     s = summary(r, ('accuracy',)); print(s.loc['test_id'].to_string())
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--n', type=int, default=8192, help='images per speed run')
+    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--probe-n', type=int, default=8000)
+    ap.add_argument('--steps', type=int, default=300)
+    ap.add_argument('--seeds', type=int, default=2)
+    ap.add_argument('--only', choices=['speed', 'probe'], default=None, help='run one part (speed alone takes < 1 min)')
+    a = ap.parse_args()
+    pd.set_option('display.width', 160)
+    print(f'torch {torch.__version__}, default threads {torch.get_num_threads()} (generation and probe use 1)')
+    if a.only != 'probe':
+        run_speed(a)
+    if a.only != 'speed':
+        run_probe(a)
