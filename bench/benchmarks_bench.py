@@ -5,8 +5,8 @@ Run from the repo root (heavy: ~4 min on 2 shared cores):
 """
 import argparse, tempfile, time
 import numpy as np, pandas as pd, torch
-from fairdiff_nb.benchmarks import make_benchmark, probe_report, SplitSpec, HISTO_HOSPITALS
-from fairdiff_nb.data import load_cohort
+from fairdiff_nb.benchmarks import make_benchmark, probe_report, HISTO_HOSPITALS
+from fairdiff_nb.data import load_cohort, SplitSpec
 
 
 def speed(name, n, size, repeats):
