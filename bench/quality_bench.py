@@ -31,24 +31,33 @@ def main():
     p.add_argument('--repeats', type=int, default=3); p.add_argument('--steps', type=int, default=300)
     p.add_argument('--threads', type=int, nargs='+', default=[2, 1], help='torch thread counts to time quality_report with (the first also prints the tables)')
     p.add_argument('--cas', action='store_true', help='also time CAS on scenario B (trains a classifier)')
+    p.add_argument('--untrained', action='store_true', help='timing only: random-init models of the same architecture (same FLOPs), scenario B only, no tables')
     a = p.parse_args()
     warnings.simplefilter('ignore')
     print(f"{a.dataset}, N = {a.n} vs {a.n} at 32 px; torch threads (default) {torch.get_num_threads()}; load average {os.getloadavg()[0]:.1f}", flush=True)
-    tr_img, tr_df = make_benchmark(a.dataset, 6000, seed=0)
+    tr_img, tr_df = make_benchmark(a.dataset, 1000 if a.untrained else 6000, seed=0)
     ev_img, ev_df = make_benchmark(a.dataset, int(2.2 * a.n), seed=1)
     assert len(ev_df) >= 2 * a.n, f"benchmark draw has {len(ev_df)} rows, need {2 * a.n}"
     A, B = ev_df.iloc[:a.n], ev_df.iloc[a.n:2 * a.n]
     print('training the feature model and the fidelity classifiers (not timed):', flush=True)
     fields = ['label', *tr_df.attrs['attributes'], 'site']
-    feature_model = train_field(tr_df, tr_img, 'label', 0, a.steps)
-    fidelity = {f: train_field(tr_df, tr_img, f, 1, a.steps) for f in fields}
+    if a.untrained:
+        from fairdiff_nb.classifier import build_resnet, head_size
+        cfg, at = classifier_preset('quick'), tr_df.attrs
+        values = lambda f: at['classes'] if f == 'label' else at['sites'] if f == 'site' else at['attr_values'][f]
+        out = lambda f: head_size('binary' if len(values(f)) == 2 else 'multiclass', len(values(f)))
+        feature_model = build_resnet(cfg.arch, 1, cfg.width, True).eval()
+        fidelity = {f: build_resnet(cfg.arch, out(f), cfg.width, True).eval() for f in fields}
+    else:
+        feature_model = train_field(tr_df, tr_img, 'label', 0, a.steps)
+        fidelity = {f: train_field(tr_df, tr_img, f, 1, a.steps) for f in fields}
     rows, g = B.index.to_numpy(), np.random.default_rng(0)
     def perturbed(fn, sel=rows):
         x = ev_img.copy(); x[sel] = fn(ev_img[sel]); return x
     noise = lambda x: np.clip(x + g.normal(0, 16, x.shape), 0, 255).astype(np.uint8)
     blur = lambda x: (gaussian_blur(image_batch(x), 7, 1.0) * 255).round().byte().permute(0, 2, 3, 1).numpy()
     one_site = B.attrs['sites'][-1]
-    scenarios = {'B (real, true conditions)': ev_img, 'B + noise s.d. 16': perturbed(noise), 'B blurred sigma 1': perturbed(blur),
+    scenarios = {'B (real, true conditions)': ev_img} if a.untrained else {'B (real, true conditions)': ev_img, 'B + noise s.d. 16': perturbed(noise), 'B blurred sigma 1': perturbed(blur),
                  f'B + noise on {one_site} only': perturbed(noise, B.index[B.site == one_site].to_numpy())}
     pd.set_option('display.width', 250); pd.set_option('display.max_columns', 30)
     med = {}
@@ -61,7 +70,7 @@ def main():
             med[name, threads] = float(np.median(times))
             print(f"\n== {name}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}: quality_report median {med[name, threads]:.2f}s over {a.repeats} runs "
                   f"(runs: {', '.join(f'{x:.2f}' for x in times)}); parts of the last run: { {k: round(v, 2) for k, v in table.attrs['seconds'].items()} }", flush=True)
-            if ti: continue
+            if ti or a.untrained: continue
             wide = table[table.group != 'gap'].pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
             print(wide.round(3).to_string())
             gaps = table[table.group == 'gap'].pivot_table(index='attribute', columns='metric', values='value', sort=False)
