@@ -58,6 +58,7 @@ def speed(args):
     torch.set_num_threads(args.threads)
     cfg = diffusion_config('quick', (('label', 2), ('site', 5)))
     rows = []
+    print(f'load average before: {os.getloadavg()}', flush=True)
     t_ours = our_loop_step_time(cfg)
     rows.append(dict(loop='ours: fit_diffusion, quick preset (no attention, bf16 autocast, EMA, condition encoder)',
                      params=n_params(DiffusionModel(cfg)), s_per_step=t_ours))
@@ -69,19 +70,22 @@ def speed(args):
         step, p = bare_diffusers_step_fn(cfg, att, mid, cfg.batch_size)
         rows.append(dict(loop=name, params=p, s_per_step=_median_step_time(step)))
     df = pd.DataFrame(rows); df['steps_per_s'] = 1 / df.s_per_step; df['ours_speedup'] = df.s_per_step / t_ours
-    print(f'batch {cfg.batch_size}, 32 px, torch threads {torch.get_num_threads()}, medians of 12 steps after 3 warm-up')
+    print(f'batch {cfg.batch_size}, 32 px, torch threads {torch.get_num_threads()}, medians of 12 steps after 3 warm-up', flush=True)
     print(df.to_string(index=False, float_format=lambda v: f'{v:.3f}'))
     OUT.mkdir(parents=True, exist_ok=True); atomic_write_csv(OUT/'speed_train.csv', df)
 
     net = DiffusionModel(cfg).eval()
-    conds = {'label': np.repeat([0, 1], 50), 'site': np.tile(np.arange(5), 20)}
     srows = []
-    for smp, st in [('ddpm', 1000), ('ddim', 50), ('dpmsolver++', 20)]:
+    for smp, st in [('ddim', 50), ('dpmsolver++', 20), ('ddpm', 1000)]:
         for ac in (True, False):
             if smp == 'ddpm' and not ac and not args.all: continue
+            n = args.ddpm_images if smp == 'ddpm' else 100
+            conds = {'label': np.arange(n) % 2, 'site': np.arange(n) % 5}
             t0 = time.perf_counter()
             sample(net, conds, sampler=smp, steps=st, guidance=3., seed=0, batch_size=100, autocast=ac, show_progress=False)
-            srows.append(dict(sampler=f'{smp}-{st}', guidance=3., autocast_bf16=ac, s_per_100_images=time.perf_counter() - t0))
+            secs = time.perf_counter() - t0
+            srows.append(dict(sampler=f'{smp}-{st}', guidance=3., autocast_bf16=ac, images_timed=n, s_per_100_images=secs * 100 / n))
+            print(srows[-1], flush=True)
     sdf = pd.DataFrame(srows)
     print('\nsampling 100 images, classifier-free guidance (2 x 100 per forward), quick preset UNet')
     print(sdf.to_string(index=False, float_format=lambda v: f'{v:.2f}'))
@@ -220,6 +224,7 @@ if __name__ == '__main__':
     p.add_argument('--tag', default='quick')
     p.add_argument('--overrides', default='', help='JSON dict of DiffusionConfig overrides')
     p.add_argument('--n', type=int, default=1000)
+    p.add_argument('--ddpm-images', type=int, default=100, help='speed: images timed for DDPM-1000 (scaled to 100)')
     p.add_argument('--n-sweep', type=int, default=400)
     p.add_argument('--clf-steps', type=int, default=1500, help='training steps of the fidelity classifier')
     p.add_argument('--sampler', default='ddim')
