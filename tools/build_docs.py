@@ -7,7 +7,7 @@ notebooks) turns each processed notebook into a page body, with figures extracte
 only what Quarto would: a page shell with a sidebar of every chapter in order, relative links between pages, and
 the rewriting of Quarto-only markup. Where Quarto exists, `nbdev_docs` still works from `nbs/_quarto.yml`.
 """
-import argparse, configparser, html, re, shutil, subprocess, sys
+import argparse, ast, configparser, html, re, shutil, sys
 from pathlib import Path
 import nbformat, yaml
 from nbconvert import HTMLExporter
@@ -66,13 +66,15 @@ def _fix_links(body, pages, site_url):
     return body
 
 def _fix_anchors(out):
-    "Point `page.html#frag` links at the id that exists (nbconvert keeps the heading's case, Quarto lowercases)."
+    "Point `page.html#frag` links at the id that exists (nbconvert keeps the heading's case and markup, Quarto lowercases)."
     ids = {p.name: set(re.findall(r'id="([^"]+)"', p.read_text())) for p in out.glob('*.html')}
-    lower = {page: {i.lower(): i for i in v} for page, v in ids.items()}
+    key = lambda i: re.sub(r'[^a-z0-9]', '', i.lower())  # markdown may eat '__' (bold) or change case in heading ids
+    lower = {page: {key(i): i for i in v} for page, v in ids.items()}
     def fix(m):
         page, frag = m.group(1), m.group(2)
-        if page in ids and frag not in ids[page] and frag.lower() in lower[page]: frag = lower[page][frag.lower()]
-        return f'href="{page}#{frag}"'
+        if page not in ids or frag in ids[page]: return m.group(0)
+        if key(frag) in lower[page]: return f'href="{page}#{lower[page][key(frag)]}"'
+        return f'href="{page}"'  # a symbol without its own doc heading: link to its chapter
     for p in out.glob('*.html'):
         p.write_text(re.sub(r'href="([\w.-]+\.html)#([^"]+)"', fix, p.read_text()))
 
@@ -92,11 +94,33 @@ def _page(title, description, body, nav, out_name, site_title):
 </main></body></html>
 """
 
+def _only_imports(src):
+    "True if a cell holds nothing but import statements (and comments)."
+    try: tree = ast.parse(src)
+    except SyntaxError: return False
+    return all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body)
+
+def _proc_nbs():
+    "`nbdev_proc_nbs`, evaluating for show_doc only exported cells, show_doc cells and pure import cells."
+    # nbdev also runs any test cell that contains an import, out of context (its other cells are not run), which
+    # fails on cells such as `if x: import y` or `import pickle; pickle.dumps(obj)`. Those cells' imports are never
+    # needed by show_doc, so they are left out of the docs-time evaluation; nbdev_test still runs them.
+    import nbdev.processors as P
+    from nbdev.quarto import nbdev_proc_nbs
+    orig = P._do_eval
+    def _do_eval(cell):
+        if not orig(cell): return False
+        src = cell.source
+        if any(k.startswith('export') for k in getattr(cell, 'directives_', {})) or 'show_doc' in src: return True
+        return _only_imports(src)
+    P._do_eval = _do_eval
+    try: nbdev_proc_nbs(force=True, n_workers=0)  # in-process, so that the patch applies
+    finally: P._do_eval = orig
+
 def build(out=ROOT/'_docs', proc=ROOT/'_proc', skip_proc=False):
     "Process the notebooks with nbdev, render them with nbconvert, write the site to `out`."
     s = _settings()
-    if not skip_proc:
-        subprocess.run(['nbdev_proc_nbs', '--force'], cwd=ROOT, check=True)
+    if not skip_proc: _proc_nbs()
     nbs = sorted(p for p in proc.glob('*.ipynb'))
     nbs = sorted(nbs, key=lambda p: (p.name != 'index.ipynb', p.name))
     if not nbs: raise SystemExit(f'no processed notebooks in {proc}: did nbdev_proc_nbs run?')
