@@ -41,7 +41,7 @@ PRESETS = {
                  mid_attention=False, norm_num_groups=8, batch_size=16, steps=60, lr=2e-3, warmup_steps=5,
                  checkpoint_every=0, mixed_precision='no', ema_decay=0.99),
     'quick': dict(image_size=32, block_out_channels=(32, 64, 64), layers_per_block=1, attention=(False, False, False),
-                  mid_attention=False, norm_num_groups=8, batch_size=64, steps=2500, lr=1e-3, warmup_steps=100,
+                  mid_attention=False, norm_num_groups=8, batch_size=64, steps=1200, lr=1e-3, warmup_steps=100,
                   checkpoint_every=250, mixed_precision='bf16', ema_decay=0.999),
     'paper': dict(image_size=64, block_out_channels=(64, 128, 256, 256), layers_per_block=2,
                   attention=(False, False, True, True), mid_attention=True, norm_num_groups=32, batch_size=128,
@@ -405,14 +405,38 @@ def make_sampler(cfg:DiffusionConfig, name:str='ddim'):
     return getattr(diffusers, SAMPLERS[name]).from_config(base, **kw)
 
 # %% ../nbs/04_diffusion.ipynb #d7856871
-def guided_output(model:DiffusionModel, x:torch.Tensor, t, codes:torch.Tensor, guidance:float, uncond:torch.Tensor) -> torch.Tensor:
-    "Classifier-free guided model output; conditional and reference passes in one batched forward."
-    if guidance == 1.: return model(x, t.expand(len(x)), codes)
-    both = model(torch.cat([x, x]), t.expand(2 * len(x)), torch.cat([codes, uncond])).float()
-    c, u = both.chunk(2)
-    return u + guidance * (c - u)
+def guided_output(model:DiffusionModel, x:torch.Tensor, t, codes:torch.Tensor, guidance:float, uncond:torch.Tensor,
+                  groups:list|None=None, # column indices per composed group; None = the joint condition `codes`
+                 ) -> torch.Tensor:
+    "Classifier-free guided model output: conditional (or composed) and reference passes in one batched forward."
+    if groups is None and guidance == 1.: return model(x, t.expand(len(x)), codes)
+    conds = [codes] if groups is None else [_keep_fields(uncond, codes, g) for g in groups]
+    k = len(conds) + 1
+    out = model(torch.cat([x] * k), t.expand(k * len(x)), torch.cat(conds + [uncond])).float().chunk(k)
+    u = out[-1]
+    return u + guidance * sum(o - u for o in out[:-1])
+
+def _keep_fields(uncond:torch.Tensor, codes:torch.Tensor, cols:list) -> torch.Tensor:
+    "The reference codes with the columns `cols` of `codes` put back."
+    c = uncond.clone(); c[:, cols] = codes[:, cols]; return c
 
 # %% ../nbs/04_diffusion.ipynb #172fca1a
+def _reference(cfg:DiffusionConfig, codes:torch.Tensor, guide:list|None, compose:list|None) -> tuple[torch.Tensor, list|None]:
+    "Reference codes (guided fields nulled) and the column groups of `compose`, checked against the fields."
+    names = cfg.field_names
+    if compose is not None:
+        compose = [[g] if isinstance(g, str) else list(g) for g in compose]
+        flat = [f for g in compose for f in g]
+        if len(set(flat)) < len(flat): raise ValueError(f"compose groups overlap: {compose}")
+        if guide is not None and set(guide) != set(flat):
+            raise ValueError(f"compose {compose} must group exactly the guided fields {list(guide)}")
+        guide = flat
+    guide = names if guide is None else list(guide)
+    bad = set(guide) - set(names)
+    if bad: raise ValueError(f"guide / compose name unknown field(s) {sorted(bad)}; fields are {names}")
+    uncond = codes.clone(); uncond[:, [names.index(f) for f in guide]] = -1
+    return uncond, None if compose is None else [[names.index(f) for f in g] for g in compose]
+
 @torch.no_grad()
 def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            conditions:dict, # field -> codes (N,) or scalar; -1 or missing = null
@@ -421,9 +445,10 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            steps:int=50, # number of denoising steps
            guidance:float=3., # classifier-free guidance scale w (1 = none)
            guide:list|None=None, # fields nulled in the reference pass (default: all)
+           compose:list|None=None, # groups of fields composed as experts, e.g. [['label'], ['site']] (None: joint)
            seed:int|None=0, # seed of a CPU generator (ignored if `generator` is given)
            generator:torch.Generator|None=None, # explicit generator (initial noise and stochastic steps)
-           batch_size:int=256, # images per forward (x2 with guidance)
+           batch_size:int=256, # images per forward (x2 with guidance, x(groups + 1) composed)
            eta:float=0., # DDIM stochasticity
            autocast:bool|None=None, # bf16 autocast (default: as the model was trained)
            show_progress:bool=True,
@@ -431,10 +456,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
     "Sample images for the given conditions: uint8 N x H x W x C."
     cfg = model.cfg; dev = next(model.parameters()).device
     codes = condition_codes(cfg, conditions, n=n)
-    guide = cfg.field_names if guide is None else list(guide)
-    bad = set(guide) - set(cfg.field_names)
-    if bad: raise ValueError(f"guide names unknown field(s) {sorted(bad)}; fields are {cfg.field_names}")
-    uncond = codes.clone(); uncond[:, [cfg.field_names.index(f) for f in guide]] = -1
+    uncond, groups = _reference(cfg, codes, guide, compose)
     g = generator if generator is not None else torch_generator(seed or 0)
     autocast = cfg.mixed_precision == 'bf16' if autocast is None else autocast
     n, S, out = len(codes), cfg.image_size, []
@@ -447,7 +469,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
         c, u = codes[sl].to(dev), uncond[sl].to(dev)
         for t in sch.timesteps:
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=autocast):
-                eps = guided_output(model, sch.scale_model_input(x, t), t.to(dev), c, guidance, u).float()
+                eps = guided_output(model, sch.scale_model_input(x, t), t.to(dev), c, guidance, u, groups).float()
             kw = dict(eta=eta) if sampler == 'ddim' else {}
             x = sch.step(eps, t, x, generator=g, **kw).prev_sample
             next(ticks, None)
