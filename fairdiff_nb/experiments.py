@@ -7,18 +7,20 @@ from __future__ import annotations
 import dataclasses, json, math, sys, time, traceback
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from fastcore.script import call_parse, Param
+from fastcore.script import anno_parser, call_parse, Param
 from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder, set_seed
 from .data import load_cohort, images_for, encode_conditions
 from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample
 from .classifier import METHODS as REAL_METHODS, classifier_preset, train_classifier, run_metrics
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
+from .quality import quality_report, field_cohort, classifier_cas_train_fn
 from . import figures
 
 # %% auto #0
-__all__ = ['DIFFUSION_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'PROTOCOL_PRESETS', 'GENERATOR_SPLITS', 'ProtocolConfig',
-           'protocol_config', 'load_data', 'diffusion_stage', 'synthesis_stage', 'classifier_stage', 'run_protocol',
-           'fairdiff_run']
+__all__ = ['DIFFUSION_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS', 'PROTOCOL_PRESETS', 'COMPOSE',
+           'GENERATOR_SPLITS', 'QUALITY_COLUMNS', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root',
+           'load_data', 'diffusion_stage', 'composition', 'synthesis_stage', 'classifier_stage', 'fidelity_judges',
+           'QualitySpec', 'quality_stage', 'quality_markdown', 'run_protocol', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
@@ -29,16 +31,18 @@ HEADLINE = {  # the paper's headline metric and fairness attribute per kind of d
     'ham10000': ('high_risk_sensitivity', 'sex')}
 
 # %% ../nbs/09_experiments.ipynb #1bf13e8b
+QUICK_METHODS = ('erm', 'randaugment', 'oversample', 'focal', 'stain_jitter') + DIFFUSION_METHODS
 PROTOCOL_PRESETS = {
     'tiny':  dict(n_images=500, image_size=16, diffusion_preset='tiny', diffusion_steps=30, n_synthetic=64,
                   sampler='ddim', sample_steps=8, guidance=2.0, classifier_preset='tiny', classifier_steps=20,
-                  seeds=(0,), ratio=0.5, ratios=(), n_boot=50),
-    'quick': dict(n_images=6000, image_size=32, diffusion_preset='quick', diffusion_steps=0, n_synthetic=2000,
-                  sampler='ddim', sample_steps=25, guidance=3.0, classifier_preset='quick', classifier_steps=0,
-                  seeds=(0, 1, 2), ratio=0.5, ratios=(), n_boot=200),
+                  seeds=(0,), ratio=0.5, ratios=(), n_boot=50, methods=ALL_METHODS, quality_steps=20),
+    'quick': dict(n_images=6000, image_size=32, diffusion_preset='quick', diffusion_steps=0, n_synthetic=1000,
+                  sampler='dpmsolver++', sample_steps=15, guidance=1.5, classifier_preset='quick', classifier_steps=0,
+                  seeds=(0, 1, 2), ratio=0.5, ratios=(), n_boot=200, methods=QUICK_METHODS, quality_steps=200),
     'paper': dict(n_images=30000, image_size=64, diffusion_preset='paper', diffusion_steps=0, n_synthetic=20000,
-                  sampler='dpmsolver++', sample_steps=20, guidance=2.0, classifier_preset='paper', classifier_steps=0,
-                  seeds=(0, 1, 2, 3, 4), ratio=0.5, ratios=(0.0, 0.25, 0.5, 0.75), n_boot=1000),
+                  sampler='dpmsolver++', sample_steps=20, guidance=1.5, classifier_preset='paper', classifier_steps=0,
+                  seeds=(0, 1, 2, 3, 4), ratio=0.5, ratios=(0.0, 0.25, 0.5, 0.75), n_boot=1000, methods=ALL_METHODS,
+                  quality_steps=2000),
 }
 
 # %% ../nbs/09_experiments.ipynb #26c82f86
@@ -48,7 +52,7 @@ class ProtocolConfig(Config):
     dataset:str = 'synth_histo' # 'synth_histo', 'synth_derm', 'ham10000' or a path to a cohort CSV
     data_root:str = '' # data folder of a real data set ('' for the embedded benchmarks)
     preset:str = 'quick' # 'tiny', 'quick' or 'paper'
-    methods:tuple = ALL_METHODS # methods to compare (see ALL_METHODS)
+    methods:tuple = QUICK_METHODS # methods to compare (see ALL_METHODS)
     seeds:tuple = (0, 1, 2) # classifier seeds
     data_seed:int = 0 # seed of the benchmark images and of the splits
     n_images:int = 6000 # images drawn for an embedded benchmark
@@ -56,17 +60,22 @@ class ProtocolConfig(Config):
     diffusion_preset:str = 'quick'
     diffusion_steps:int = 0 # 0 = the diffusion preset's
     separate_label_model:bool = False # train a label-only model for `diffusion_label` (paper) instead of nulling properties
-    n_synthetic:int = 2000 # synthetic images per conditioning mode
-    sampler:str = 'ddim' # 'ddpm', 'ddim' or 'dpmsolver++'
-    sample_steps:int = 25
-    guidance:float = 3.0 # classifier-free guidance scale
+    n_synthetic:int = 1000 # synthetic images per conditioning mode
+    sampler:str = 'dpmsolver++' # 'ddpm', 'ddim' or 'dpmsolver++'
+    sample_steps:int = 15
+    guidance:float = 1.5 # classifier-free guidance scale
+    compose:str = 'auto' # 'joint', 'product' (label + attributes x site as experts) or 'auto' (product when a site has no labels)
     classifier_preset:str = 'quick'
     classifier_steps:int = 0 # 0 = the classifier preset's
     ratio:float = 0.5 # fraction of synthetic images per batch
     ratios:tuple = () # extra ratios of the ratio study (diffusion_label_property only)
     n_boot:int = 200 # bootstrap resamples of the confidence intervals
+    quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
+    quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
 # %% ../nbs/09_experiments.ipynb #4a594b5a
+COMPOSE = ('auto', 'joint', 'product')
+
 def protocol_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
                     dataset:str='synth_histo', # a name of DATASETS or a cohort CSV path
                     **overrides, # any ProtocolConfig field
@@ -75,15 +84,31 @@ def protocol_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
     if preset not in PROTOCOL_PRESETS: raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(PROTOCOL_PRESETS)}")
     if dataset not in DATASETS and not str(dataset).lower().endswith('.csv'):
         raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}, or a path to a cohort .csv")
-    methods = tuple(overrides.pop('methods', None) or ALL_METHODS)
-    bad = [m for m in methods if m not in ALL_METHODS]
-    if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
     kw = {**PROTOCOL_PRESETS[preset], 'separate_label_model': preset == 'paper', **overrides}
-    return ProtocolConfig(dataset=str(dataset), preset=preset, methods=methods, **kw)
+    kw['methods'] = tuple(kw['methods'] or PROTOCOL_PRESETS[preset]['methods'])
+    bad = [m for m in kw['methods'] if m not in ALL_METHODS]
+    if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
+    if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
+    return ProtocolConfig(dataset=str(dataset), preset=preset, **kw)
 
 # %% ../nbs/09_experiments.ipynb #329ba74c
+@dataclasses.dataclass(frozen=True)
+class DataSpec(Config):
+    "What identifies a protocol's data, and so the folder of the stages built on it."
+    dataset:str = 'synth_histo'
+    data_root:str = ''
+    n_images:int = 0 # embedded benchmarks only (0 for real data)
+    data_seed:int = 0
+    image_size:int = 32
+
+def stage_root(cfg:ProtocolConfig, out:str|Path) -> Path:
+    "`<out>/<dataset>-<hash>/`: the stages (data, diffusion, synthetic, classifiers, quality) shared by configs on the same data."
+    synth = cfg.dataset.startswith('synth_')
+    spec = DataSpec(cfg.dataset, cfg.data_root, cfg.n_images if synth else 0, cfg.data_seed, cfg.image_size)
+    return run_folder(out, Path(cfg.dataset).stem, spec)
+
 def load_data(cfg:ProtocolConfig, # the protocol config
-              out:str|Path, # the protocol's output folder
+              out:str|Path, # the stage folder (see `stage_root`)
              ) -> tuple[pd.DataFrame, np.ndarray]:
     "The cohort and its uint8 images for `cfg.dataset`."
     out = Path(out)
@@ -113,15 +138,24 @@ def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
     return load_diffusion(folder), folder.name
 
 # %% ../nbs/09_experiments.ipynb #2f181d7e
+def composition(cfg:ProtocolConfig, cohort:pd.DataFrame, field_names:list, mode:str) -> list|None:
+    "Field groups composed at sampling (`compose` of `sample`), or None for the joint condition."
+    if mode == 'label' or cfg.compose == 'joint' or 'site' not in field_names or 'label' not in field_names: return None
+    gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
+    unlabeled_only = set(gen['site'].astype(str)) - set(gen.loc[gen['label'].notna(), 'site'].astype(str))
+    if cfg.compose == 'auto' and not unlabeled_only: return None
+    return [[f for f in field_names if f != 'site'], ['site']]
+
 def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id:str, out:str|Path,
                     mode:str='label_property', # 'label_property' or 'label'
                    ) -> tuple[np.ndarray, pd.DataFrame]:
     "Sample (or reuse) the synthetic cohort of one conditioning mode."
     plan = sampling_plan(cohort, cfg.n_synthetic, seed=cfg.data_seed, mode=mode)
+    groups = composition(cfg, cohort, model.cfg.field_names, mode)
     def sample_fn(conds, generator=None):
         return sample(model, conds, sampler=cfg.sampler, steps=cfg.sample_steps, guidance=cfg.guidance,
-                      generator=generator, show_progress=False)
-    gid = f'{generator_id}:{cfg.sampler}:{cfg.sample_steps}:{cfg.guidance}'
+                      compose=groups, generator=generator, show_progress=False)
+    gid = f'{generator_id}:{cfg.sampler}:{cfg.sample_steps}:{cfg.guidance}:{groups}'
     return sample_synthetic_cohort(plan, sample_fn, Path(out)/'synthetic', seed=cfg.data_seed, generator_id=gid,
                                    desc=f'sampling {mode} images')
 
@@ -147,7 +181,54 @@ def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, o
     atomic_write_csv(cache, m)
     return pd.read_csv(cache, keep_default_na=False, na_values=[''])
 
+# %% ../nbs/09_experiments.ipynb #9a1c0e03
+def _trained_model(run, channels:int) -> torch.nn.Module:
+    "The model of a classifier run (rebuilt from `model.safetensors` when the run was loaded from disk)."
+    if run.model is not None: return run.model.eval()
+    from safetensors.torch import load_file
+    from fairdiff_nb.classifier import build_resnet
+    m = build_resnet(run.config.arch, run.result['n_outputs'], run.config.width, run.result['small_stem'], channels)
+    m.load_state_dict(load_file(run.folder/'model.safetensors')); return m.eval()
+
+def fidelity_judges(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, fields:list, out:str|Path) -> dict:
+    "One classifier per condition field, trained on real images only (cached): field -> model."
+    gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
+    judges = {}
+    for f in fields:
+        rows = cohort if f == 'label' else gen
+        ccfg = classifier_preset(cfg.classifier_preset, seed=1000, steps=cfg.quality_steps, select_metric='accuracy')
+        run = train_classifier(field_cohort(rows, f), images, ccfg, out=Path(out)/'quality'/'judges', verbose=False)
+        judges[f] = _trained_model(run, images.shape[-1])
+    return judges
+
+@dataclasses.dataclass(frozen=True)
+class QualitySpec(Config):
+    "What a quality table depends on (its cache key)."
+    synthetic_id:str = ''
+    feature_run:str = ''
+    quality_steps:int = 200
+    n_boot:int = 200
+
+def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, synthetic:dict, out:str|Path) -> pd.DataFrame:
+    "The quality table of the `diffusion_label_property` cohort (cached by its id, judges and feature model)."
+    simgs, scoh, sid = synthetic['diffusion_label_property']
+    feature = train_classifier(cohort, images, _classifier_config(cfg, 'erm', cfg.seeds[0]), out=Path(out)/'classifiers', verbose=False)
+    cache = run_folder(Path(out)/'quality', 'quality', QualitySpec(sid, feature.folder.name, cfg.quality_steps, cfg.n_boot))/'quality.csv'
+    if cache.exists(): return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+    fields = [f for f in ['label', *cohort.attrs['attributes'], 'site'] if f in scoh.columns or f == 'label']
+    judges = fidelity_judges(cfg, cohort, images, fields, out)
+    cas = classifier_cas_train_fn(cohort, images, _classifier_config(cfg, 'erm', cfg.seeds[0]))
+    q = quality_report(images, cohort, simgs, scoh, _trained_model(feature, images.shape[-1]), fidelity_classifier=judges, train_fn=cas,
+                       real_split=list(GENERATOR_SPLITS), n_boot=cfg.n_boot)
+    q['seconds'] = sum(q.attrs['seconds'].values())
+    atomic_write_csv(cache, q)
+    return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+
 # %% ../nbs/09_experiments.ipynb #3656d1c0
+def _synthetic_id(synth_cohort:pd.DataFrame) -> str:
+    "The fingerprint folder of a synthetic cohort: names its images, plan, sampler and generator."
+    return Path(synth_cohort.attrs['image_array']).parent.name
+
 def _synthetic_sources(cfg, cohort, images, out, log) -> dict:
     "Synthetic cohorts for the diffusion methods in `cfg.methods`: method -> (images, cohort, id)."
     wanted = [m for m in cfg.methods if m in DIFFUSION_METHODS]
@@ -155,11 +236,12 @@ def _synthetic_sources(cfg, cohort, images, out, log) -> dict:
     t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, out); log('diffusion model', t, gid)
     t = time.monotonic(); res = {}
     lp = synthesis_stage(cfg, cohort, model, gid, out, 'label_property')
-    res['diffusion_label_property'] = (*lp, f'{gid}:lp')
-    res['diffusion_shuffled'] = (lp[0], shuffled_labels(lp[1], seed=cfg.data_seed), f'{gid}:lp-shuffled')
+    res['diffusion_label_property'] = (*lp, _synthetic_id(lp[1]))
+    res['diffusion_shuffled'] = (lp[0], shuffled_labels(lp[1], seed=cfg.data_seed), f'{_synthetic_id(lp[1])}:shuffled')
     if 'diffusion_label' in wanted:
         lm, lgid = diffusion_stage(cfg, cohort, images, out, 'label') if cfg.separate_label_model else (model, gid)
-        res['diffusion_label'] = (*synthesis_stage(cfg, cohort, lm, lgid, out, 'label'), f'{lgid}:label')
+        lab = synthesis_stage(cfg, cohort, lm, lgid, out, 'label')
+        res['diffusion_label'] = (*lab, _synthetic_id(lab[1]))
     log('synthetic cohorts', t, f"{len(lp[1])} images per mode")
     return res
 
@@ -182,7 +264,21 @@ def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
     return paths
 
 # %% ../nbs/09_experiments.ipynb #5ae93c06
-def _report(cfg, results, figs, timings, out) -> str:
+QUALITY_COLUMNS = ('fd', 'kid', 'precision', 'recall', 'density', 'coverage')
+
+def quality_markdown(q:pd.DataFrame, # a quality table (`quality_stage`)
+                     digits:int=3) -> str:
+    "The quality table as markdown: one row per group (overall, per label / attribute / site), one column per score."
+    q = q[~q['group'].isin(['gap', 'worst'])]
+    dist = q[q['metric'].isin(QUALITY_COLUMNS) | q['metric'].str.startswith('fidelity_')]
+    wide = dist.pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
+    cols = [c for c in QUALITY_COLUMNS if c in wide.columns] + sorted(c for c in wide.columns if c.startswith('fidelity_'))
+    wide = wide[cols].round(digits); wide.index = [a if a == 'all' else f'{a} = {g}' for a, g in wide.index]
+    cas = q[q['metric'].str.startswith('cas_') & (q['attribute'] == 'all')]
+    cas_line = ', '.join(f"{r.metric} {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in cas.itertuples())
+    return figures.to_markdown(wide.rename_axis('group').fillna('')) + ('\nCAS (trained on synthetic only, tested on real test_id): ' + cas_line + '\n' if cas_line else '')
+
+def _report(cfg, results, figs, timings, out, quality=None) -> str:
     "The markdown report of a protocol run."
     metric, attr = HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
     main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
@@ -190,52 +286,65 @@ def _report(cfg, results, figs, timings, out) -> str:
     lines = [f"# fairdiff_nb protocol: {cfg.dataset}, preset {cfg.preset}", '',
              f"Config hash `{cfg.config_hash()}`; {len(cfg.seeds)} seed(s) {list(cfg.seeds)}; written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", '',
              "Every method trains the same classifier for the same number of steps at the same batch size; synthetic "
-             f"methods mix a fraction r = {cfg.ratio} of synthetic images into every batch. Values: mean ± s.d. over seeds (%).", '']
+             f"methods mix a fraction r = {cfg.ratio} of synthetic images into every batch. Values: mean ± s.d. over seeds (%).", '',
+             f"Sampling: {cfg.sampler}, {cfg.sample_steps} steps, guidance {cfg.guidance}, composition `{cfg.compose}`; "
+             f"{cfg.n_synthetic} synthetic images per conditioning mode.", '']
     if not cfg.separate_label_model and 'diffusion_label' in cfg.methods:
         lines += ["Note: one diffusion model trained with per-field condition dropout serves both conditioning modes here "
                   "(`diffusion_label` samples with the properties nulled); the `paper` preset trains a separate label-only model.", '']
     lines += ['## Results', '', table, '', '## Figures', ''] + [f'![{p.stem}](figures/{p.name})' for p in figs]
+    if quality is not None:
+        lines += ['', '## Synthetic image quality (`diffusion_label_property` cohort)', '',
+                  "Task features of the first-seed `erm` classifier (not Inception: not comparable with published FIDs); "
+                  "fidelity = share of synthetic images whose requested field an independent real-trained judge recognises; "
+                  "`fidelity_ceiling_*` = the same judges on real images.", '', quality_markdown(quality)]
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/09_experiments.ipynb #525eb3ef
 def run_protocol(cfg:ProtocolConfig, # what to run
-                 out:str|Path='runs', # parent folder; the run goes to <out>/protocol-<hash>/
+                 out:str|Path='runs', # parent folder; the run goes to <out>/protocol-<hash>/, its stages to <out>/<dataset>-<hash>/
                  verbose:bool=True,
                 ) -> Path:
     "Run (or resume) the whole protocol; return the folder holding results.csv, report.md and figures/."
-    folder = run_folder(out, 'protocol', cfg); timings = {}
+    folder, root, timings = run_folder(out, 'protocol', cfg), stage_root(cfg, out), {}
     def log(stage, t0, extra=''):
         timings[stage] = time.monotonic() - t0
         if verbose: print(f"[{stage}] {timings[stage]:.0f} s {extra}", flush=True)
-    t = time.monotonic(); cohort, images = load_data(cfg, folder); log('data', t, f'{len(cohort)} images')
-    synthetic = _synthetic_sources(cfg, cohort, images, folder, log)
+    t = time.monotonic(); cohort, images = load_data(cfg, root); log('data', t, f'{len(cohort)} images')
+    synthetic = _synthetic_sources(cfg, cohort, images, root, log)
     t = time.monotonic(); rows = []
     for method in cfg.methods:
-        for seed in cfg.seeds: rows.append(classifier_stage(cfg, cohort, images, method, seed, folder, synthetic))
+        for seed in cfg.seeds: rows.append(classifier_stage(cfg, cohort, images, method, seed, root, synthetic))
     for r in cfg.ratios:
         for seed in cfg.seeds:
-            if r != cfg.ratio: rows.append(classifier_stage(cfg, cohort, images, 'diffusion_label_property', seed, folder, synthetic, r))
+            if r != cfg.ratio: rows.append(classifier_stage(cfg, cohort, images, 'diffusion_label_property', seed, root, synthetic, r))
     log('classifiers', t, f'{len(rows)} runs')
     results = pd.concat(rows, ignore_index=True)
     atomic_write_csv(folder/'results.csv', results)
+    quality = None
+    if cfg.quality and 'diffusion_label_property' in synthetic:
+        t = time.monotonic(); quality = quality_stage(cfg, cohort, images, synthetic, root); log('quality', t)
+        atomic_write_csv(folder/'quality.csv', quality)
     figs = _write_figures(cfg, results, cohort, synthetic, folder/'figures')
-    atomic_write_text(folder/'report.md', _report(cfg, results, figs, timings, folder))
+    atomic_write_text(folder/'report.md', _report(cfg, results, figs, timings, folder, quality))
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
     return folder
 
 # %% ../nbs/09_experiments.ipynb #b4197032
 @call_parse
-def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px), paper (GPU)
+def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px, ~20 min), paper (GPU)
                  dataset:str='synth_histo', # synth_histo, synth_derm, ham10000, or a path to a cohort CSV
-                 data_root:str='', # folder of a real data set (e.g. ../shared/data/ham10000)
-                 methods:str='', # comma-separated methods (default: all; see fairdiff_nb.experiments.ALL_METHODS)
+                 data_root:str='', # folder of a real data set (e.g. ../shared/data/ham10000); also spelled --data-root
+                 methods:str='', # comma-separated methods (default: the preset's; see fairdiff_nb.experiments.ALL_METHODS)
                  seeds:int=0, # number of classifier seeds (default: the preset's)
-                 out:str='runs', # parent folder of the run folder
+                 out:str='runs', # parent folder of the run folder and of its stages
                  ratios:str='', # comma-separated synthetic ratios for the ratio study (e.g. 0,0.25,0.5,0.75)
+                 compose:str='auto', # sampling of label x site: auto, joint or product
+                 quality:bool=True, # synthetic-quality table (FD, KID, P/R, fidelity, CAS) in the report; --no-quality skips it
                 ):
     "Run the fairdiff_nb protocol (diffusion augmentation vs baselines, ID and OOD, fairness gaps)."
-    over = {}
+    over = dict(compose=compose, quality=quality)
     if methods: over['methods'] = tuple(m.strip() for m in methods.split(',') if m.strip())
     if seeds: over['seeds'] = tuple(range(seeds))
     if ratios: over['ratios'] = tuple(float(r) for r in ratios.split(','))
@@ -243,4 +352,12 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
     try: cfg = protocol_config(preset, dataset, **over)
     except ValueError as e: sys.exit(f'fairdiff_run: {e}')
     print(f'fairdiff_run: preset {preset}, dataset {dataset}, config {cfg.config_hash()}, output under {Path(out).resolve()}', flush=True)
-    return run_protocol(cfg, out)
+    try: return run_protocol(cfg, out)
+    except FileNotFoundError as e: sys.exit(f'fairdiff_run: {e}')  # missing data: the message names the path
+
+def main():
+    "Console entry point: `fairdiff_run`, accepting `--data-root` as well as fastcore's `--data_root`."
+    argv = [a.replace('--data-root', '--data_root', 1) if a.startswith('--data-root') else a for a in sys.argv[1:]]
+    args = vars(anno_parser(fairdiff_run, prog='fairdiff_run').parse_args(argv))
+    args.pop('pdb', None); args.pop('xtra', None)
+    return fairdiff_run(**args)
