@@ -3,6 +3,7 @@
   flock /tmp/fairdiff_heavy.lock python bench/diffusion_bench.py speed      # train steps/s, sampler s / 100 images
   flock /tmp/fairdiff_heavy.lock python bench/diffusion_bench.py train      # quick preset on synth_histo (+ synth_derm)
   flock /tmp/fairdiff_heavy.lock python bench/diffusion_bench.py fidelity   # conditional fidelity of the trained model
+      [--run runs/quick/synth_histo-<hash>/diffusion-<hash>] [--compose product] [--sampler dpmsolver++ --steps 15]
 
 Outputs go to runs/diffusion_bench/ (git-ignored); tables are printed and written as CSV there.
 """
@@ -179,8 +180,9 @@ def fidelity(args):
     print('fidelity classifier on held-out REAL images (independent draw, all 5 hospitals labeled):')
     print(rep.groupby('site')[['label_ok', 'site_ok']].mean().round(3).to_string())
     print('by class:', rep.groupby('label').label_ok.mean().round(3).to_dict(), flush=True)
-    run = OUT/f'synth_histo_{args.tag}'
+    run = Path(args.run) if args.run else OUT/f'synth_histo_{args.tag}'
     model = load_diffusion(run)
+    compose = [['label'], ['site']] if args.compose == 'product' else None
     site_names = ['hospital_1', 'hospital_2', 'hospital_3', 'hospital_4', 'hospital_5']
     rows, per = [], {}
     def conds(n): return np.tile(np.repeat([0, 1], 5), n // 10), np.tile(np.arange(5), n // 5)
@@ -192,7 +194,7 @@ def fidelity(args):
         want_label, want_site = conds(n)
         t0 = time.perf_counter()
         smp = sample(model, {'label': want_label, 'site': want_site}, sampler=args.sampler, steps=args.steps, guidance=w,
-                     seed=0, batch_size=250, show_progress=False)
+                     compose=compose, seed=0, batch_size=250, show_progress=False)
         secs = time.perf_counter() - t0
         d = fidelity_table(net_f, smp, want_label, want_site, site_names); per[w] = d
         if n == args.n: np.save(OUT/f'samples_{args.tag}_w{w}.npy', smp)
@@ -203,14 +205,14 @@ def fidelity(args):
                          seconds=secs))
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format=lambda v: f'{v:.3f}'), flush=True)
     tab = pd.DataFrame(rows)
-    print(f'\nconditional fidelity vs guidance: {run.name}, {args.sampler}-{args.steps}, n samples per scale '
+    print(f'\nconditional fidelity vs guidance: {run.name}, {args.sampler}-{args.steps}, {args.compose} condition, n samples per scale '
           f'(labels x hospitals balanced); requested label / hospital recognised by the independent classifier; last row = best scale, {args.n} samples')
     print(tab.to_string(index=False, float_format=lambda v: f'{v:.3f}'))
     best = w; d = per[best]
     print(f'\nper hospital and class at guidance {best} ({args.n} samples):')
     print(d.groupby(['site', 'label'])[['label_ok', 'site_ok', 'joint_ok']].mean().round(3).unstack('label').to_string())
-    atomic_write_csv(OUT/f'fidelity_{args.tag}_{args.sampler}{args.steps}.csv', tab)
-    atomic_write_csv(OUT/f'fidelity_{args.tag}_{args.sampler}{args.steps}_per_cell.csv',
+    atomic_write_csv(OUT/f'fidelity_{args.tag}_{args.compose}_{args.sampler}{args.steps}.csv', tab)
+    atomic_write_csv(OUT/f'fidelity_{args.tag}_{args.compose}_{args.sampler}{args.steps}_per_cell.csv',
                      d.groupby(['site', 'label'])[['label_ok', 'site_ok', 'joint_ok']].mean().reset_index())
 
 
@@ -222,6 +224,8 @@ if __name__ == '__main__':
     p.add_argument('--datasets', nargs='+', default=['synth_histo'])
     p.add_argument('--mode', default='label_property')
     p.add_argument('--tag', default='quick')
+    p.add_argument('--run', default='', help='fidelity: a diffusion run folder (default: runs/diffusion_bench/synth_histo_<tag>)')
+    p.add_argument('--compose', default='joint', choices=['joint', 'product'], help="fidelity: joint condition, or label x site composed as experts")
     p.add_argument('--overrides', default='', help='JSON dict of DiffusionConfig overrides')
     p.add_argument('--n', type=int, default=1000)
     p.add_argument('--ddpm-images', type=int, default=100, help='speed: images timed for DDPM-1000 (scaled to 100)')
