@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from .core import Config, set_seed, torch_generator, atomic_write_bytes, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .diffusion import (DiffusionConfig, diffusion_config, toy_squares, condition_codes, drop_conditions,
-                                   DiffusionModel, noise_scheduler, make_sampler, guided_output)
+                                   DiffusionModel, noise_scheduler, make_sampler, guided_output, _reference)
 from .classifier import build_resnet
 
 # %% auto #0
@@ -289,6 +289,7 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
                       seed:int=0,
                       batch_size:int=256,
                       clip_sample:bool=False, # clip each step's clean estimate to [-1, 1] (see the note above)
+                      compose:list|None=None, # field groups composed as experts in the classifier-free part (see `sample`)
                      ) -> np.ndarray:
     "Sample with classifier guidance (and optionally classifier-free guidance): uint8 N x H x W x C."
     from diffusers import DDIMScheduler
@@ -298,14 +299,14 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
     y = torch.from_numpy(np.broadcast_to(np.asarray(tgt, np.int64), (len(codes),)).copy())
     if scale and (y < 0).any(): raise ValueError("classifier guidance needs a target class for every row (give `target` or a 'label' condition)")
     if ((y >= m.cfg.n_classes)).any(): raise ValueError(f"target class outside 0..{m.cfg.n_classes - 1}")
-    uncond, train_sched, g, out = torch.full_like(codes, -1), noise_scheduler(d), torch_generator(seed), []
+    (uncond, groups), train_sched, g, out = _reference(d, codes, None, compose), noise_scheduler(d), torch_generator(seed), []
     for i in range(0, len(codes), batch_size):
         sch = DDIMScheduler.from_config(make_sampler(d, 'ddim').config, prediction_type='epsilon', clip_sample=clip_sample); sch.set_timesteps(steps)
         c, u, yy = codes[i:i+batch_size].to(dev), uncond[i:i+batch_size].to(dev), y[i:i+batch_size].to(dev)
         x = torch.randn((len(c), d.channels, d.image_size, d.image_size), generator=g).to(dev)
         for t in sch.timesteps:
             tt = t.to(dev).expand(len(x))
-            eps = predict_eps(train_sched, x, tt, guided_output(m.denoiser, x, t.to(dev), c, guidance, u).float(), d.prediction_type)
+            eps = predict_eps(train_sched, x, tt, guided_output(m.denoiser, x, t.to(dev), c, guidance, u, groups).float(), d.prediction_type)
             if scale:
                 den = lambda z: predict_x0(train_sched, z, tt, m.denoiser(z, tt, c).float(), d.prediction_type)
                 eps = eps - scale * _coefs(train_sched, tt, x)[1] * classifier_grad(m.classifier, x, tt, yy, den)

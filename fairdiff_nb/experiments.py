@@ -11,20 +11,24 @@ from fastcore.script import anno_parser, call_parse, Param
 from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder, set_seed
 from .data import load_cohort, images_for, encode_conditions
 from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample
-from .classifier import METHODS as REAL_METHODS, classifier_preset, train_classifier, run_metrics
+from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, _prediction_table
+from .classndiff import ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
 from .quality import quality_report, field_cohort, classifier_cas_train_fn
 from . import figures
 
 # %% auto #0
-__all__ = ['DIFFUSION_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS', 'PROTOCOL_PRESETS', 'COMPOSE',
-           'GENERATOR_SPLITS', 'QUALITY_COLUMNS', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root',
-           'load_data', 'diffusion_stage', 'composition', 'synthesis_stage', 'classifier_stage', 'fidelity_judges',
+__all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'QUALITY_COLUMNS', 'ProtocolConfig', 'protocol_config',
+           'DataSpec', 'stage_root', 'load_data', 'diffusion_stage', 'composition', 'synthesis_stage',
+           'classifier_stage', 'classndiff_stage', 'classndiff_metrics', 'classndiff_synthesis', 'fidelity_judges',
            'QualitySpec', 'quality_stage', 'quality_markdown', 'run_protocol', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
-ALL_METHODS = REAL_METHODS + DIFFUSION_METHODS
+CLASSNDIFF_METHODS = ('classndiff', 'classndiff_synthetic')
+SYNTHETIC_METHODS = DIFFUSION_METHODS + ('classndiff_synthetic',)  # methods that mix synthetic images into batches
+ALL_METHODS = REAL_METHODS + DIFFUSION_METHODS + CLASSNDIFF_METHODS
 DATASETS = ('synth_histo', 'synth_derm', 'ham10000')
 HEADLINE = {  # the paper's headline metric and fairness attribute per kind of data
     'synth_histo': ('accuracy', 'site'), 'synth_derm': ('high_risk_sensitivity', 'skin_tone'),
@@ -70,6 +74,7 @@ class ProtocolConfig(Config):
     ratio:float = 0.5 # fraction of synthetic images per batch
     ratios:tuple = () # extra ratios of the ratio study (diffusion_label_property only)
     n_boot:int = 200 # bootstrap resamples of the confidence intervals
+    classndiff_scale:float = 1.0 # classifier-guidance scale of the `classndiff_synthetic` samples
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
@@ -161,15 +166,16 @@ def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id
 
 # %% ../nbs/09_experiments.ipynb #87f41108
 def _classifier_config(cfg:ProtocolConfig, method:str, seed:int):
-    over = dict(seed=seed, method='erm' if method in DIFFUSION_METHODS else method)
+    over = dict(seed=seed, method='erm' if method in SYNTHETIC_METHODS + CLASSNDIFF_METHODS else method)
     if cfg.classifier_steps: over['steps'] = cfg.classifier_steps
     return classifier_preset(cfg.classifier_preset, **over)
 
 def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, out, synthetic:dict,
                      ratio:float|None=None) -> pd.DataFrame:
     "Train (or reuse) one method x seed (x ratio) and return its tidy metrics, cached in the run folder."
+    if method == 'classndiff': return classndiff_metrics(cfg, cohort, images, seed, out)
     ccfg, src, ratio = _classifier_config(cfg, method, seed), None, cfg.ratio if ratio is None else ratio
-    if method in DIFFUSION_METHODS:
+    if method in SYNTHETIC_METHODS:
         simgs, scoh, sid = synthetic[method]
         ccfg = ccfg.replace(source=f'{method}:{sid}:r{ratio}')
         src = mixed_loader(cohort, images, scoh, simgs, batch_size=ccfg.batch_size, ratio=ratio, seed=seed, steps=ccfg.steps)
@@ -177,9 +183,46 @@ def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, o
     cache = run.folder/f'metrics-b{cfg.n_boot}.csv'
     if cache.exists(): return pd.read_csv(cache, keep_default_na=False, na_values=[''])
     m = run_metrics(run, cohort, method=method, n_boot=cfg.n_boot)
-    m['ratio'] = ratio if method in DIFFUSION_METHODS else np.nan
+    m['ratio'] = ratio if method in SYNTHETIC_METHODS else np.nan
     atomic_write_csv(cache, m)
     return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+
+# %% ../nbs/09_experiments.ipynb #9a1c0e05
+def classndiff_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, seed:int, out:str|Path):
+    "Train (or load, or resume) the Class-N-Diff pair of `seed`; return it and its folder."
+    rows = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
+    over = dict(mode='label_property', image_size=images.shape[1], seed=seed)
+    if cfg.diffusion_steps: over['steps'] = cfg.diffusion_steps
+    ncfg = ClassNDiffConfig(diffusion=DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **over))
+    folder = run_folder(Path(out), 'classndiff', ncfg)
+    done = (folder/'state.json').exists() and json.loads((folder/'state.json').read_text())['finished']
+    if not done: fit_classndiff(ncfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
+    return load_classndiff(folder), folder
+
+def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.DataFrame:
+    "Tidy metrics of the joint classifier of `seed` (method `classndiff`), cached beside the joint model."
+    m, folder = classndiff_stage(cfg, cohort, images, seed, out)
+    cache = folder/f'metrics-b{cfg.n_boot}.csv'
+    if not cache.exists():
+        probs = predict_classndiff(m, images); task = cohort.attrs['task']
+        ccfg = _classifier_config(cfg, 'erm', seed).replace(source=f'classndiff:{folder.name}')
+        preds = _prediction_table(cohort, probs[:, 1] if task == 'binary' else probs, ccfg.config_hash())
+        run = ClassifierRun(ccfg, preds, pd.DataFrame(), {}, folder)
+        atomic_write_csv(cache, run_metrics(run, cohort, method='classndiff', n_boot=cfg.n_boot).assign(ratio=np.nan))
+    return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+
+def classndiff_synthesis(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out) -> tuple[np.ndarray, pd.DataFrame]:
+    "The `label_property` synthetic cohort sampled from the seed-0 joint model with classifier guidance."
+    m, folder = classndiff_stage(cfg, cohort, images, cfg.seeds[0], out)
+    plan = sampling_plan(cohort, cfg.n_synthetic, seed=cfg.data_seed, mode='label_property')
+    groups = composition(cfg, cohort, m.cfg.denoiser_config.field_names, 'label_property')
+    def sample_fn(conds, generator=None):
+        s = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
+        return sample_classndiff(m, conds, scale=cfg.classndiff_scale, guidance=cfg.guidance, steps=cfg.sample_steps,
+                                 compose=groups, seed=s)
+    gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}'
+    return sample_synthetic_cohort(plan, sample_fn, Path(out)/'synthetic', seed=cfg.data_seed, generator_id=gid,
+                                   desc='sampling Class-N-Diff images')
 
 # %% ../nbs/09_experiments.ipynb #9a1c0e03
 def _trained_model(run, channels:int) -> torch.nn.Module:
@@ -209,12 +252,14 @@ class QualitySpec(Config):
     quality_steps:int = 200
     n_boot:int = 200
 
-def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, synthetic:dict, out:str|Path) -> pd.DataFrame:
-    "The quality table of the `diffusion_label_property` cohort (cached by its id, judges and feature model)."
-    simgs, scoh, sid = synthetic['diffusion_label_property']
+def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, synthetic:dict, out:str|Path,
+                  method:str='diffusion_label_property', # the synthetic source to score
+                 ) -> pd.DataFrame:
+    "The quality table of the synthetic cohort of `method` (cached by its id, judges and feature model)."
+    simgs, scoh, sid = synthetic[method]
     feature = train_classifier(cohort, images, _classifier_config(cfg, 'erm', cfg.seeds[0]), out=Path(out)/'classifiers', verbose=False)
     cache = run_folder(Path(out)/'quality', 'quality', QualitySpec(sid, feature.folder.name, cfg.quality_steps, cfg.n_boot))/'quality.csv'
-    if cache.exists(): return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+    if cache.exists(): return _with_method(pd.read_csv(cache, keep_default_na=False, na_values=['']), method)
     fields = [f for f in ['label', *cohort.attrs['attributes'], 'site'] if f in scoh.columns or f == 'label']
     judges = fidelity_judges(cfg, cohort, images, fields, out)
     cas = classifier_cas_train_fn(cohort, images, _classifier_config(cfg, 'erm', cfg.seeds[0]))
@@ -222,7 +267,9 @@ def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, sy
                        real_split=list(GENERATOR_SPLITS), n_boot=cfg.n_boot)
     q['seconds'] = sum(q.attrs['seconds'].values())
     atomic_write_csv(cache, q)
-    return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+    return _with_method(pd.read_csv(cache, keep_default_na=False, na_values=['']), method)
+
+def _with_method(q:pd.DataFrame, method:str) -> pd.DataFrame: q.insert(0, 'method', method); return q
 
 # %% ../nbs/09_experiments.ipynb #3656d1c0
 def _synthetic_id(synth_cohort:pd.DataFrame) -> str:
@@ -230,19 +277,22 @@ def _synthetic_id(synth_cohort:pd.DataFrame) -> str:
     return Path(synth_cohort.attrs['image_array']).parent.name
 
 def _synthetic_sources(cfg, cohort, images, out, log) -> dict:
-    "Synthetic cohorts for the diffusion methods in `cfg.methods`: method -> (images, cohort, id)."
-    wanted = [m for m in cfg.methods if m in DIFFUSION_METHODS]
-    if not wanted and not cfg.ratios: return {}
-    t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, out); log('diffusion model', t, gid)
-    t = time.monotonic(); res = {}
-    lp = synthesis_stage(cfg, cohort, model, gid, out, 'label_property')
-    res['diffusion_label_property'] = (*lp, _synthetic_id(lp[1]))
-    res['diffusion_shuffled'] = (lp[0], shuffled_labels(lp[1], seed=cfg.data_seed), f'{_synthetic_id(lp[1])}:shuffled')
-    if 'diffusion_label' in wanted:
-        lm, lgid = diffusion_stage(cfg, cohort, images, out, 'label') if cfg.separate_label_model else (model, gid)
-        lab = synthesis_stage(cfg, cohort, lm, lgid, out, 'label')
-        res['diffusion_label'] = (*lab, _synthetic_id(lab[1]))
-    log('synthetic cohorts', t, f"{len(lp[1])} images per mode")
+    "Synthetic cohorts for the synthetic-data methods in `cfg.methods`: method -> (images, cohort, id)."
+    wanted, res = [m for m in cfg.methods if m in SYNTHETIC_METHODS], {}
+    if any(m in DIFFUSION_METHODS for m in wanted) or cfg.ratios:
+        t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, out); log('diffusion model', t, gid)
+        t = time.monotonic()
+        lp = synthesis_stage(cfg, cohort, model, gid, out, 'label_property')
+        res['diffusion_label_property'] = (*lp, _synthetic_id(lp[1]))
+        res['diffusion_shuffled'] = (lp[0], shuffled_labels(lp[1], seed=cfg.data_seed), f'{_synthetic_id(lp[1])}:shuffled')
+        if 'diffusion_label' in wanted:
+            lm, lgid = diffusion_stage(cfg, cohort, images, out, 'label') if cfg.separate_label_model else (model, gid)
+            lab = synthesis_stage(cfg, cohort, lm, lgid, out, 'label')
+            res['diffusion_label'] = (*lab, _synthetic_id(lab[1]))
+        log('synthetic cohorts', t, f"{len(lp[1])} images per mode")
+    if 'classndiff_synthetic' in wanted:
+        t = time.monotonic(); cs = classndiff_synthesis(cfg, cohort, images, out)
+        res['classndiff_synthetic'] = (*cs, _synthetic_id(cs[1])); log('Class-N-Diff model and samples', t)
     return res
 
 # %% ../nbs/09_experiments.ipynb #de147c72
@@ -266,9 +316,11 @@ def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
 # %% ../nbs/09_experiments.ipynb #5ae93c06
 QUALITY_COLUMNS = ('fd', 'kid', 'precision', 'recall', 'density', 'coverage')
 
-def quality_markdown(q:pd.DataFrame, # a quality table (`quality_stage`)
+def quality_markdown(q:pd.DataFrame, # a quality table (`quality_stage`, or a protocol's quality.csv)
+                     method:str='diffusion_label_property', # the synthetic source shown, when `q` holds several
                      digits:int=3) -> str:
     "The quality table as markdown: one row per group (overall, per label / attribute / site), one column per score."
+    if 'method' in q.columns: q = q[q['method'] == method]
     q = q[~q['group'].isin(['gap', 'worst'])]
     dist = q[q['metric'].isin(QUALITY_COLUMNS) | q['metric'].str.startswith('fidelity_')]
     wide = dist.pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
@@ -294,10 +346,11 @@ def _report(cfg, results, figs, timings, out, quality=None) -> str:
                   "(`diffusion_label` samples with the properties nulled); the `paper` preset trains a separate label-only model.", '']
     lines += ['## Results', '', table, '', '## Figures', ''] + [f'![{p.stem}](figures/{p.name})' for p in figs]
     if quality is not None:
-        lines += ['', '## Synthetic image quality (`diffusion_label_property` cohort)', '',
+        lines += ['', '## Synthetic image quality', '',
                   "Task features of the first-seed `erm` classifier (not Inception: not comparable with published FIDs); "
                   "fidelity = share of synthetic images whose requested field an independent real-trained judge recognises; "
-                  "`fidelity_ceiling_*` = the same judges on real images.", '', quality_markdown(quality)]
+                  "`fidelity_ceiling_*` = the same judges on real images.", '']
+        for m in quality['method'].unique(): lines += [f'### `{m}` cohort', '', quality_markdown(quality, m)]
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
     return '\n'.join(lines) + '\n'
 
@@ -323,9 +376,10 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     results = pd.concat(rows, ignore_index=True)
     atomic_write_csv(folder/'results.csv', results)
     quality = None
-    if cfg.quality and 'diffusion_label_property' in synthetic:
-        t = time.monotonic(); quality = quality_stage(cfg, cohort, images, synthetic, root); log('quality', t)
-        atomic_write_csv(folder/'quality.csv', quality)
+    scored = [m for m in ('diffusion_label_property', 'classndiff_synthetic') if m in synthetic]
+    if cfg.quality and scored:
+        t = time.monotonic(); quality = pd.concat([quality_stage(cfg, cohort, images, synthetic, root, m) for m in scored], ignore_index=True)
+        log('quality', t); atomic_write_csv(folder/'quality.csv', quality)
     figs = _write_figures(cfg, results, cohort, synthetic, folder/'figures')
     atomic_write_text(folder/'report.md', _report(cfg, results, figs, timings, folder, quality))
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
@@ -360,4 +414,4 @@ def main():
     argv = [a.replace('--data-root', '--data_root', 1) if a.startswith('--data-root') else a for a in sys.argv[1:]]
     args = vars(anno_parser(fairdiff_run, prog='fairdiff_run').parse_args(argv))
     args.pop('pdb', None); args.pop('xtra', None)
-    return fairdiff_run(**args)
+    fairdiff_run(**args)  # returns the run folder; the shell gets exit status 0
