@@ -257,12 +257,13 @@ def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, sy
                  ) -> pd.DataFrame:
     "The quality table of the synthetic cohort of `method` (cached by its id, judges and feature model)."
     simgs, scoh, sid = synthetic[method]
-    feature = train_classifier(cohort, images, _classifier_config(cfg, 'erm', cfg.seeds[0]), out=Path(out)/'classifiers', verbose=False)
+    erm_cfg = _classifier_config(cfg, 'erm', cfg.seeds[0])  # its features, and the CAS classifier's settings
+    feature = train_classifier(cohort, images, erm_cfg, out=Path(out)/'classifiers', verbose=False)
     cache = run_folder(Path(out)/'quality', 'quality', QualitySpec(sid, feature.folder.name, cfg.quality_steps, cfg.n_boot))/'quality.csv'
     if cache.exists(): return _with_method(pd.read_csv(cache, keep_default_na=False, na_values=['']), method)
     fields = [f for f in ['label', *cohort.attrs['attributes'], 'site'] if f in scoh.columns or f == 'label']
     judges = fidelity_judges(cfg, cohort, images, fields, out)
-    cas = classifier_cas_train_fn(cohort, images, _classifier_config(cfg, 'erm', cfg.seeds[0]))
+    cas = classifier_cas_train_fn(cohort, images, erm_cfg)
     q = quality_report(images, cohort, simgs, scoh, _trained_model(feature, images.shape[-1]), fidelity_classifier=judges, train_fn=cas,
                        real_split=list(GENERATOR_SPLITS), n_boot=cfg.n_boot)
     q['seconds'] = sum(q.attrs['seconds'].values())
