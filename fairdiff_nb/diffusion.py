@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_diffusion.ipynb #3fe7fc79
 from __future__ import annotations
-import dataclasses, io, json, math, os, random, shutil, time
+import dataclasses, io, json, math, os, random, shutil, time, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -12,10 +12,10 @@ from .core import (Config, set_seed, torch_generator, atomic_write_bytes, atomic
                               atomic_save_safetensors, progress)
 
 # %% auto #0
-__all__ = ['PRESETS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config', 'cohort_fields', 'ConditionEncoder',
-           'condition_codes', 'drop_conditions', 'DiffusionModel', 'n_params', 'noise_scheduler', 'latest_checkpoint',
-           'TrainResult', 'fit_diffusion', 'load_diffusion', 'make_sampler', 'guided_output', 'sample', 'sample_grid',
-           'show_grid']
+__all__ = ['PRESETS', 'PRECISIONS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config', 'cohort_fields',
+           'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes', 'drop_conditions', 'DiffusionModel',
+           'n_params', 'noise_scheduler', 'latest_checkpoint', 'TrainResult', 'fit_diffusion', 'load_diffusion',
+           'make_sampler', 'guided_output', 'sample', 'sample_grid', 'show_grid']
 
 # %% ../nbs/04_diffusion.ipynb #ddcd6b30
 def toy_squares(n:int, # number of images
@@ -42,13 +42,15 @@ PRESETS = {
                  checkpoint_every=0, mixed_precision='no', ema_decay=0.99),
     'quick': dict(image_size=32, block_out_channels=(32, 64, 64), layers_per_block=1, attention=(False, False, False),
                   mid_attention=False, norm_num_groups=8, batch_size=64, steps=1200, lr=1e-3, warmup_steps=100,
-                  checkpoint_every=250, mixed_precision='bf16', ema_decay=0.999),
+                  checkpoint_every=250, mixed_precision='auto', ema_decay=0.999),
     'paper': dict(image_size=64, block_out_channels=(64, 128, 256, 256), layers_per_block=2,
                   attention=(False, False, True, True), mid_attention=True, norm_num_groups=32, batch_size=128,
-                  steps=60000, lr=2e-4, warmup_steps=1000, checkpoint_every=2000, mixed_precision='bf16', ema_decay=0.9999),
+                  steps=60000, lr=2e-4, warmup_steps=1000, checkpoint_every=2000, mixed_precision='auto', ema_decay=0.9999),
 }
 
 # %% ../nbs/04_diffusion.ipynb #85e373d2
+PRECISIONS = ('auto', 'bf16', 'no')
+
 def _deep_tuple(o): return tuple(_deep_tuple(v) for v in o) if isinstance(o, (list, tuple)) else o
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +78,7 @@ class DiffusionConfig(Config):
     weight_decay: float = 1e-2
     grad_clip: float = 1.0
     ema_decay: float = 0.999
-    mixed_precision: str = 'bf16'  # 'no' or 'bf16' (autocast; on CPU as well)
+    mixed_precision: str = 'auto'  # 'auto' (bf16 autocast where the device runs it fast, else fp32), 'bf16' or 'no'
     hflip: bool = True  # random horizontal flips
     checkpoint_every: int = 250  # 0: only at the end
     keep_checkpoints: int = 2
@@ -87,7 +89,7 @@ class DiffusionConfig(Config):
         for k in ('block_out_channels', 'attention'): object.__setattr__(self, k, _deep_tuple(getattr(self, k)))
         if self.mode not in ('label', 'label_property'): raise ValueError(f"mode must be 'label' or 'label_property', got {self.mode!r}")
         if self.prediction_type not in ('epsilon', 'v_prediction'): raise ValueError(f"prediction_type must be 'epsilon' or 'v_prediction', got {self.prediction_type!r}")
-        if self.mixed_precision not in ('no', 'bf16'): raise ValueError(f"mixed_precision must be 'no' or 'bf16', got {self.mixed_precision!r}")
+        if self.mixed_precision not in PRECISIONS: raise ValueError(f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}")
         if len(self.attention) != len(self.block_out_channels): raise ValueError(f"attention has {len(self.attention)} levels but block_out_channels has {len(self.block_out_channels)}")
         names = [n for n, _ in self.fields]
         if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")
@@ -125,6 +127,26 @@ def _for_cohort(cls, cohort:pd.DataFrame, preset:str='quick', **overrides) -> Di
     "A config for `cohort` from a preset."
     return diffusion_config(preset, cohort_fields(cohort), **overrides)
 DiffusionConfig.for_cohort = classmethod(_for_cohort)
+
+# %% ../nbs/04_diffusion.ipynb #27e7c060
+def fast_bf16(device:str|torch.device='cpu') -> bool:
+    "Whether bf16 autocast runs on bf16 kernels on `device` (a CUDA GPU with bf16, or a CPU with AVX-512 oneDNN kernels)."
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type == 'cpu':
+        return torch.backends.cpu.get_cpu_capability().startswith('AVX512') and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return False
+
+def resolve_precision(mixed_precision:str, # 'auto', 'bf16' or 'no'
+                      device:str|torch.device='cpu') -> str:
+    "The precision a run uses on `device`: 'bf16' or 'no' ('auto' = bf16 where `fast_bf16`)."
+    if mixed_precision not in PRECISIONS: raise ValueError(f"mixed_precision must be one of {PRECISIONS}, got {mixed_precision!r}")
+    fast = fast_bf16(device)
+    if mixed_precision == 'bf16' and not fast and torch.device(device).type == 'cpu':
+        warnings.warn(f"mixed_precision='bf16' on a CPU without bf16 kernels ({torch.backends.cpu.get_cpu_capability()}): "
+                      "autocast runs on slow reference kernels (17x slower than fp32 measured on an AVX2 CPU); use 'auto' or 'no'")
+    if mixed_precision == 'auto': return 'bf16' if fast else 'no'
+    return mixed_precision
 
 # %% ../nbs/04_diffusion.ipynb #7db3b056
 class ConditionEncoder(nn.Module):
@@ -286,6 +308,7 @@ class TrainResult:
     num_processes: int = 1
     distributed_type: str = 'NO'
     seconds: float = 0.
+    mixed_precision: str = 'no'  # the precision this process trained in ('bf16' or 'no')
     param_checksum: float = float('nan')  # sum of the training weights (equal on every rank when gradients are synced)
 
 # %% ../nbs/04_diffusion.ipynb #8dfe7c74
@@ -317,9 +340,11 @@ def fit_diffusion(cfg:DiffusionConfig, # model and training config
         raise ValueError(f"images are {images.shape[1:]} but the config expects {(cfg.image_size, cfg.image_size, cfg.channels)}")
     codes = condition_codes(cfg, conditions, strict=False)
     if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
-    acc = _accelerator(cfg.mixed_precision, cpu if cpu is not None else not torch.cuda.is_available())
+    cpu = cpu if cpu is not None else not torch.cuda.is_available()
+    precision = resolve_precision(cfg.mixed_precision, 'cpu' if cpu else 'cuda')
+    acc = _accelerator(precision, cpu)
     rank, world, main = acc.process_index, acc.num_processes, acc.is_main_process
-    res = TrainResult(out, 0, 0, False, float('nan'), [], rank, world, acc.distributed_type.value)
+    res = TrainResult(out, 0, 0, False, float('nan'), [], rank, world, acc.distributed_type.value, mixed_precision=precision)
     if (out/'model.safetensors').exists() and (out/'done.json').exists():
         res.step = res.start_step = json.loads((out/'done.json').read_text())['step']; res.finished = True
         return res
@@ -366,7 +391,7 @@ def fit_diffusion(cfg:DiffusionConfig, # model and training config
             atomic_save_safetensors(out/'model.safetensors', net.state_dict(), metadata={'step': str(step)})
             ema.restore(net.parameters())
             atomic_write_csv(out/'train_log.csv', pd.DataFrame(log, columns=['step', 'loss']))
-            atomic_write_json(out/'done.json', {'step': step})
+            atomic_write_json(out/'done.json', {'step': step, 'mixed_precision': precision})
             res.written += [out/'model.safetensors', out/'done.json']
         acc.wait_for_everyone(); res.finished = True
     acc.unwrap_model(model, keep_fp32_wrapper=False)
@@ -450,7 +475,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            generator:torch.Generator|None=None, # explicit generator (initial noise and stochastic steps)
            batch_size:int=256, # images per forward (x2 with guidance, x(groups + 1) composed)
            eta:float=0., # DDIM stochasticity
-           autocast:bool|None=None, # bf16 autocast (default: as the model was trained)
+           autocast:bool|None=None, # bf16 autocast (default: the config's `mixed_precision`, resolved for this device)
            show_progress:bool=True,
           ) -> np.ndarray:
     "Sample images for the given conditions: uint8 N x H x W x C."
@@ -458,7 +483,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
     codes = condition_codes(cfg, conditions, n=n)
     uncond, groups = _reference(cfg, codes, guide, compose)
     g = generator if generator is not None else torch_generator(seed or 0)
-    autocast = cfg.mixed_precision == 'bf16' if autocast is None else autocast
+    autocast = resolve_precision(cfg.mixed_precision, dev) == 'bf16' if autocast is None else autocast
     n, S, out = len(codes), cfg.image_size, []
     chunks = [slice(i, i + batch_size) for i in range(0, n, batch_size)]
     ticks = iter(progress(range(len(chunks) * steps), desc=f'sampling {n} images ({sampler}-{steps}, w={guidance})')
