@@ -7,13 +7,13 @@
 
 Outputs go to runs/diffusion_bench/ (git-ignored); tables are printed and written as CSV there.
 """
-import argparse, json, os, sys, time
+import argparse, json, os, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 
 from fairdiff_nb.core import set_seed, torch_generator, atomic_write_csv, atomic_write_json
 from fairdiff_nb.diffusion import (DiffusionConfig, DiffusionModel, diffusion_config, fit_diffusion, load_diffusion, sample,
-                                   noise_scheduler, n_params, toy_squares)
+                                   noise_scheduler, n_params, toy_squares, fast_bf16, resolve_precision)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get('FAIRDIFF_DIFFUSION_BENCH', ROOT/'runs'/'diffusion_bench'))
@@ -51,27 +51,54 @@ def our_loop_step_time(cfg, n=12, warm=3):
     codes = {'label': np.random.default_rng(1).integers(-1, 2, 2048), 'site': np.random.default_rng(2).integers(0, 5, 2048)}
     stamps = []
     def hook(step, loss): stamps.append(time.perf_counter()); return loss
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message="mixed_precision='bf16' on a CPU")  # measured on purpose
         fit_diffusion(cfg.replace(steps=n + warm + 1, checkpoint_every=0), imgs, codes, d, loss_hook=hook)
     return float(np.median(np.diff(stamps)[warm:]))
+
+def compiled_step_fn(cfg, batch=64):
+    "The same UNet as ours under `torch.compile` (inductor), fp32: tried as a further speed-up on CPU."
+    net = torch.compile(DiffusionModel(cfg), dynamic=False)
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-4); sched = noise_scheduler(cfg)
+    x0 = torch.rand(batch, 3, cfg.image_size, cfg.image_size) * 2 - 1; c = torch.zeros(batch, len(cfg.fields), dtype=torch.long)
+    def step():
+        noise = torch.randn_like(x0); t = torch.randint(0, 1000, (batch,))
+        loss = F.mse_loss(net(sched.add_noise(x0, noise, t), t, c), noise)
+        loss.backward(); torch.nn.utils.clip_grad_norm_(net.parameters(), 1.); opt.step(); opt.zero_grad()
+    return step
+
+def hardware() -> str:
+    import platform
+    name = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
+    return (f"CPU {name}, {os.cpu_count()} cores, torch CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+            f"bf16 kernels: {fast_bf16('cpu')}, 'auto' precision -> {resolve_precision('auto', 'cpu')!r}")
 
 def speed(args):
     torch.set_num_threads(args.threads)
     cfg = diffusion_config('quick', (('label', 2), ('site', 5)))
-    rows = []
+    auto = resolve_precision(cfg.mixed_precision, 'cpu'); fast = fast_bf16('cpu')
+    print(hardware(), flush=True)
     print(f'load average before: {os.getloadavg()}', flush=True)
-    t_ours = our_loop_step_time(cfg)
-    rows.append(dict(loop='ours: fit_diffusion, quick preset (no attention, bf16 autocast, EMA, condition encoder)',
-                     params=n_params(DiffusionModel(cfg)), s_per_step=t_ours))
-    t_ours32 = our_loop_step_time(cfg.replace(mixed_precision='no'))
-    rows.append(dict(loop='ours, fp32 (no autocast)', params=n_params(DiffusionModel(cfg)), s_per_step=t_ours32))
+    rows, P = [], n_params(DiffusionModel(cfg))
+    def ours(name, c, n=12, warm=3):
+        rows.append(dict(loop=name, params=P, s_per_step=our_loop_step_time(c, n, warm))); print(rows[-1], flush=True)
+    ours(f"ours: fit_diffusion, quick preset as resolved here (mixed_precision 'auto' -> {auto!r}; no attention, EMA, condition encoder)", cfg)
+    other = 'no' if auto == 'bf16' else 'bf16'
+    # forced bf16 without bf16 kernels is ~17x slower: fewer steps, so that the benchmark still ends in minutes
+    ours(f"ours, mixed_precision forced to {other!r}", cfg.replace(mixed_precision=other), *((12, 3) if fast or other == 'no' else (3, 1)))
     for name, att, mid in [('bare diffusers fp32, identical UNet config', None, None),
                            ("bare diffusers fp32, diffusers' default block pattern (attention below full res + mid)", (False, True, True), True),
                            ('bare diffusers fp32, attention at every level incl. full resolution + mid', (True, True, True), True)]:
         step, p = bare_diffusers_step_fn(cfg, att, mid, cfg.batch_size)
-        rows.append(dict(loop=name, params=p, s_per_step=_median_step_time(step)))
+        rows.append(dict(loop=name, params=p, s_per_step=_median_step_time(step))); print(rows[-1], flush=True)
+    if args.compile:
+        t0 = time.perf_counter(); step = compiled_step_fn(cfg, cfg.batch_size); step(); t_c = time.perf_counter() - t0
+        rows.append(dict(loop=f'ours under torch.compile (inductor), fp32; first step incl. compilation {t_c:.0f} s', params=P,
+                         s_per_step=_median_step_time(step))); print(rows[-1], flush=True)
+    t_ours = rows[0]['s_per_step']
     df = pd.DataFrame(rows); df['steps_per_s'] = 1 / df.s_per_step; df['ours_speedup'] = df.s_per_step / t_ours
-    print(f'batch {cfg.batch_size}, 32 px, torch threads {torch.get_num_threads()}, medians of 12 steps after 3 warm-up', flush=True)
+    print(f'\nbatch {cfg.batch_size}, 32 px, torch threads {torch.get_num_threads()}, medians of 12 steps after 3 warm-up '
+          f'(forced bf16 without bf16 kernels: 3 after 1)', flush=True)
     print(df.to_string(index=False, float_format=lambda v: f'{v:.3f}'))
     OUT.mkdir(parents=True, exist_ok=True); atomic_write_csv(OUT/'speed_train.csv', df)
 
@@ -79,7 +106,8 @@ def speed(args):
     srows = []
     for smp, st in [('ddim', 50), ('dpmsolver++', 20), ('ddpm', 1000)]:
         for ac in (True, False):
-            if smp == 'ddpm' and not ac and not args.all: continue
+            if ac and not fast and not args.all: continue  # bf16 without bf16 kernels: minutes per row
+            if smp == 'ddpm' and not ac and fast and not args.all: continue
             n = args.ddpm_images if smp == 'ddpm' else 100
             conds = {'label': np.arange(n) % 2, 'site': np.arange(n) % 5}
             t0 = time.perf_counter()
@@ -220,7 +248,8 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('what', choices=['speed', 'train', 'fidelity'])
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--all', action='store_true', help='speed: also DDPM-1000 without autocast')
+    p.add_argument('--all', action='store_true', help='speed: every sampler row, with and without bf16 autocast')
+    p.add_argument('--compile', action='store_true', help='speed: also time the UNet under torch.compile')
     p.add_argument('--datasets', nargs='+', default=['synth_histo'])
     p.add_argument('--mode', default='label_property')
     p.add_argument('--tag', default='quick')

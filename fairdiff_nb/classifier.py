@@ -19,8 +19,8 @@ __all__ = ['TASKS', 'ARCHS', 'METHODS', 'PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB
            'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of', 'resolve_group_attr',
            'group_codes', 'UniformBatchSampler', 'GroupBalancedSampler', 'CohortBatches', 'batch_targets', 'rgb_to_hed',
            'hed_to_rgb', 'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss',
-           'cohort_fingerprint', 'predict_proba', 'prediction_probs', 'ClassifierRun', 'load_run', 'train_classifier',
-           'run_metrics']
+           'cohort_fingerprint', 'predict_proba', 'prediction_probs', 'ClassifierRun', 'load_run', 'run_model',
+           'train_classifier', 'run_metrics']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -491,7 +491,7 @@ class ClassifierRun:
 
 def load_run(folder:str|Path, # a run folder written by `train_classifier`
             ) -> ClassifierRun:
-    "Read a finished run (config, predictions, history, result) from its folder."
+    "Read a finished run (config, predictions, history, result) from its folder; `run_model` rebuilds its model."
     folder = Path(folder)
     if not (folder/'result.json').exists(): raise FileNotFoundError(f"{str(folder)!r} holds no finished run (no result.json)")
     res = json.loads((folder/'result.json').read_text())
@@ -499,6 +499,17 @@ def load_run(folder:str|Path, # a run folder written by `train_classifier`
     preds = pd.read_csv(folder/'predictions.csv', dtype=dtypes, keep_default_na=False, na_values={c: [''] for c in res['label_cols']})
     cfg = ClassifierConfig.from_dict(json.loads((folder/'config.json').read_text()))
     return ClassifierRun(cfg, preds, pd.read_csv(folder/'history.csv'), res, folder)
+
+def run_model(run:ClassifierRun, # a run, in memory or read by `load_run`
+              channels:int=3, # image channels (to rebuild the stem of a run read from disk)
+             ) -> nn.Module:
+    "The trained (selected) model of a run, in eval mode: the one in memory, else rebuilt from its `model.safetensors`."
+    if run.model is not None: return run.model.eval()
+    if run.folder is None or not (run.folder/'model.safetensors').exists():
+        raise FileNotFoundError(f"classifier run {run.config.config_hash()} has no model in memory and no model.safetensors in {run.folder}")
+    from safetensors.torch import load_file
+    m = build_resnet(run.config.arch, run.result['n_outputs'], run.config.width, run.result['small_stem'], channels)
+    m.load_state_dict(load_file(run.folder/'model.safetensors')); return m.eval()
 
 # %% ../nbs/05_classifier.ipynb #bbc9f60f
 def _lr_lambda(steps:int, warmup_frac:float) -> Callable[[int], float]:

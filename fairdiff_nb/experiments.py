@@ -11,7 +11,7 @@ from fastcore.script import anno_parser, call_parse, Param
 from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder, set_seed
 from .data import load_cohort, images_for, encode_conditions
 from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample
-from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, _prediction_table
+from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, _prediction_table
 from .classndiff import ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
 from .quality import quality_report, field_cohort, classifier_cas_train_fn
@@ -225,14 +225,6 @@ def classndiff_synthesis(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndar
                                    desc='sampling Class-N-Diff images')
 
 # %% ../nbs/09_experiments.ipynb #9a1c0e03
-def _trained_model(run, channels:int) -> torch.nn.Module:
-    "The model of a classifier run (rebuilt from `model.safetensors` when the run was loaded from disk)."
-    if run.model is not None: return run.model.eval()
-    from safetensors.torch import load_file
-    from fairdiff_nb.classifier import build_resnet
-    m = build_resnet(run.config.arch, run.result['n_outputs'], run.config.width, run.result['small_stem'], channels)
-    m.load_state_dict(load_file(run.folder/'model.safetensors')); return m.eval()
-
 def fidelity_judges(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, fields:list, out:str|Path) -> dict:
     "One classifier per condition field, trained on real images only (cached): field -> model."
     gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
@@ -241,7 +233,7 @@ def fidelity_judges(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
         rows = cohort if f == 'label' else gen
         ccfg = classifier_preset(cfg.classifier_preset, seed=1000, steps=cfg.quality_steps, select_metric='accuracy')
         run = train_classifier(field_cohort(rows, f), images, ccfg, out=Path(out)/'quality'/'judges', verbose=False)
-        judges[f] = _trained_model(run, images.shape[-1])
+        judges[f] = run_model(run, images.shape[-1])
     return judges
 
 @dataclasses.dataclass(frozen=True)
@@ -264,7 +256,7 @@ def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, sy
     fields = [f for f in ['label', *cohort.attrs['attributes'], 'site'] if f in scoh.columns or f == 'label']
     judges = fidelity_judges(cfg, cohort, images, fields, out)
     cas = classifier_cas_train_fn(cohort, images, erm_cfg)
-    q = quality_report(images, cohort, simgs, scoh, _trained_model(feature, images.shape[-1]), fidelity_classifier=judges, train_fn=cas,
+    q = quality_report(images, cohort, simgs, scoh, run_model(feature, images.shape[-1]), fidelity_classifier=judges, train_fn=cas,
                        real_split=list(GENERATOR_SPLITS), n_boot=cfg.n_boot)
     q['seconds'] = sum(q.attrs['seconds'].values())
     atomic_write_csv(cache, q)
