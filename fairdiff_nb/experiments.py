@@ -380,7 +380,7 @@ def run_protocol(cfg:ProtocolConfig, # what to run
 
 # %% ../nbs/09_experiments.ipynb #b4197032
 @call_parse
-def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px, ~20 min), paper (GPU)
+def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px: ~17 min on 2 cores with bf16 kernels, ~46 min without), paper (GPU)
                  dataset:str='synth_histo', # synth_histo, synth_derm, ham10000, or a path to a cohort CSV
                  data_root:str='', # folder of a real data set (e.g. ../shared/data/ham10000); also spelled --data-root
                  methods:str='', # comma-separated methods (default: the preset's; see fairdiff_nb.experiments.ALL_METHODS)
