@@ -144,7 +144,8 @@ def resolve_precision(mixed_precision:str, # 'auto', 'bf16' or 'no'
     fast = fast_bf16(device)
     if mixed_precision == 'bf16' and not fast and torch.device(device).type == 'cpu':
         warnings.warn(f"mixed_precision='bf16' on a CPU without bf16 kernels ({torch.backends.cpu.get_cpu_capability()}): "
-                      "autocast runs on slow reference kernels (17x slower than fp32 measured on an AVX2 CPU); use 'auto' or 'no'")
+                      "autocast runs on slow reference kernels (17x slower than fp32 measured on an AVX2 CPU); use 'auto' or 'no' "
+                      "(for a model trained with 'bf16': sample(..., autocast=False))")
     if mixed_precision == 'auto': return 'bf16' if fast else 'no'
     return mixed_precision
 
