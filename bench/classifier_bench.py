@@ -13,8 +13,9 @@ import argparse, math, os, sys, time, warnings
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fairdiff_nb.benchmarks import make_benchmark
 from fairdiff_nb.classifier import (METHODS, classifier_preset, train_classifier, run_metrics, build_resnet, head_size,
-                                    n_classes_of, _lr_lambda)
+                                    n_classes_of)
 from fairdiff_nb.core import set_seed, atomic_write_csv
+from fairdiff_nb.training import lr_schedule
 
 def cohort(n, seed=0, size=32): return make_benchmark('synth_histo', n=n, seed=seed, size=size)
 
@@ -61,7 +62,7 @@ def cmd_table(a):
 def plain_loop(model, x_all, y_all, steps, batch_size, lr, wd, seed):
     "A bare PyTorch loop: random batches from a pre-made float tensor, AdamW + the same schedule, BCE."
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(steps, 0.05)); g = torch.Generator().manual_seed(seed)
+    sched = lr_schedule(opt, steps, round(0.05 * steps)); g = torch.Generator().manual_seed(seed)
     model.train(); t = time.perf_counter()
     for _ in range(steps):
         idx = torch.randint(0, len(x_all), (batch_size,), generator=g)

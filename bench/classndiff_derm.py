@@ -8,6 +8,7 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from fairdiff_nb.benchmarks import make_benchmark
 from fairdiff_nb.data import encode_conditions
 from fairdiff_nb.diffusion import DiffusionConfig
+from fairdiff_nb.training import image_tensor
 from fairdiff_nb.classndiff import (ClassNDiffConfig, TimestepClassifier, fit_classndiff, sample_classndiff, predict_classndiff)
 
 ap = argparse.ArgumentParser()
@@ -15,7 +16,7 @@ ap.add_argument('--seeds', type=int, nargs='+', default=[0]); ap.add_argument('-
 ap.add_argument('--n', type=int, default=2000); ap.add_argument('--size', type=int, default=16); ap.add_argument('--samples', type=int, default=128)
 a = ap.parse_args(); torch.set_num_threads(1)
 
-def to_x(u8): return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+def to_x(u8): return image_tensor(u8, signed=True)
 
 def independent_classifier(x, y, seed, steps=400):
     "A classifier trained alone on real labeled images (clean only), other seed: the judge of label fidelity."

@@ -4,23 +4,24 @@
 
 # %% ../nbs/05_classifier.ipynb #4e8d5400
 from __future__ import annotations
-import dataclasses, hashlib, json, math, time
+import dataclasses, hashlib, itertools, json, math, shutil, time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np, pandas as pd, torch
 import torch.nn as nn, torch.nn.functional as F
 from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
-from .core import (Config, set_seed, get_device, run_folder, atomic_write_bytes, atomic_write_json,
-                   atomic_write_csv, atomic_save_safetensors, progress)
+from .core import Config, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .training import (scale_uint8, check_images, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
+                                  CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .data import encode_conditions, check_cohort, UNKNOWN
 
 # %% auto #0
-__all__ = ['TASKS', 'ARCHS', 'METHODS', 'PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'head_size', 'build_resnet',
+__all__ = ['TASKS', 'ARCHS', 'METHODS', 'PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'RUN_FILES', 'head_size', 'build_resnet',
            'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of', 'resolve_group_attr',
-           'group_codes', 'UniformBatchSampler', 'GroupBalancedSampler', 'CohortBatches', 'batch_targets', 'rgb_to_hed',
-           'hed_to_rgb', 'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss',
-           'cohort_fingerprint', 'predict_proba', 'prediction_probs', 'ClassifierRun', 'load_run', 'run_model',
-           'train_classifier', 'run_metrics']
+           'group_codes', 'CohortBatches', 'batch_targets', 'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment',
+           'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss', 'cohort_fingerprint', 'predict_proba',
+           'prediction_table', 'prediction_probs', 'ClassifierRun', 'load_run', 'run_model', 'train_classifier',
+           'run_metrics']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -188,32 +189,6 @@ def group_codes(cohort:pd.DataFrame, # a cohort or a subset of one
     classes = list(a['classes']) + ['unlabeled']; lab = np.where(codes['label'] < 0, len(classes) - 1, codes['label'])
     return av * len(classes) + lab, [f'{v}|{c}' for v in values for c in classes]
 
-# %% ../nbs/05_classifier.ipynb #9661436b
-class UniformBatchSampler(torch.utils.data.Sampler):
-    "Endless batches of positions 0..n-1 from successive random permutations."
-    def __init__(self, n:int, batch_size:int, seed:int=0):
-        if n < 1: raise ValueError("cannot sample batches from 0 rows")
-        self.n, self.batch_size, self.rng = n, batch_size, np.random.default_rng(seed)
-    def __iter__(self) -> Iterator[np.ndarray]:
-        buf = np.empty(0, np.int64)
-        while True:
-            while len(buf) < self.batch_size: buf = np.concatenate([buf, self.rng.permutation(self.n)])
-            out, buf = buf[:self.batch_size], buf[self.batch_size:]
-            yield out
-
-class GroupBalancedSampler(torch.utils.data.Sampler):
-    "Endless batches with (nearly) equal counts of every non-empty group, drawn with replacement inside a group."
-    def __init__(self, groups:np.ndarray, batch_size:int, seed:int=0):
-        groups = np.asarray(groups)
-        if len(groups) == 0: raise ValueError("cannot sample batches from 0 rows")
-        self.members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
-        self.batch_size, self.rng = batch_size, np.random.default_rng(seed)
-    def __iter__(self) -> Iterator[np.ndarray]:
-        G = len(self.members)
-        while True:
-            k = np.full(G, self.batch_size // G); k[self.rng.choice(G, self.batch_size % G, replace=False)] += 1
-            yield self.rng.permutation(np.concatenate([self.rng.choice(m, c) for m, c in zip(self.members, k)]))
-
 # %% ../nbs/05_classifier.ipynb #0a758432
 def _targets(cohort:pd.DataFrame) -> torch.Tensor:
     "Training targets: int64 codes (-1 missing), or float (N, L) with NaN for missing multilabel entries."
@@ -235,27 +210,34 @@ def _gather(images:np.ndarray, rows:np.ndarray) -> torch.Tensor:
 
 # %% ../nbs/05_classifier.ipynb #557428dd
 class CohortBatches:
-    "Endless training batches {'image' uint8, 'label', 'group'} from the labeled rows of a cohort split."
+    "Indexed training batches {'image' uint8, 'label', 'group'} from the labeled rows of a cohort split."
     def __init__(self, cohort:pd.DataFrame, # the cohort (full or subset)
                  images:np.ndarray, # uint8 N x H x W x C array of the full cohort
                  batch_size:int, # images per batch
                  split:str|None='train', # split to draw from (None = every row of `cohort`)
                  sampler:str='uniform', # 'uniform' or 'balanced' (groups of group_attr x label)
                  group_attr:str='auto', # see `resolve_group_attr`
-                 seed:int=0, # seed of the sampler
+                 seed:int=0, # seed of the batch draws
                 ):
-        df = cohort if split is None else cohort[cohort['split'] == split]
-        df = _labeled(df)
+        df = _labeled(cohort if split is None else cohort[cohort['split'] == split])
         if len(df) == 0: raise ValueError(f"split {split!r} of cohort {cohort.attrs.get('name')!r} has no labeled rows to train on")
-        self.rows, self.images = df.index.to_numpy(np.int64), images
-        self.labels, (g, self.group_names) = _targets(df), group_codes(df, group_attr)
-        self.groups = torch.from_numpy(g)
         if sampler not in ('uniform', 'balanced'): raise ValueError(f"sampler must be 'uniform' or 'balanced', got {sampler!r}")
-        self.sampler = GroupBalancedSampler(g, batch_size, seed) if sampler == 'balanced' else UniformBatchSampler(len(df), batch_size, seed)
-    def __iter__(self) -> Iterator[dict]:
-        for idx in self.sampler:
-            t = torch.from_numpy(idx)
-            yield dict(image=_gather(self.images, self.rows[idx]), label=self.labels[t], group=self.groups[t])
+        self.rows, self.images, self.batch_size, self.sampler, self.seed = df.index.to_numpy(np.int64), images, batch_size, sampler, seed
+        self.labels, (self.group_array, self.group_names) = _targets(df), group_codes(df, group_attr)
+        self.groups = torch.from_numpy(self.group_array)
+
+    def positions(self, step:int) -> np.ndarray:
+        "Positions (into the labeled rows) of the batch of training step `step` (0-based)."
+        if self.sampler == 'balanced': return balanced_step_rows(self.group_array, self.batch_size, step, self.seed)
+        return step_rows(len(self.rows), self.batch_size, step, self.seed)
+
+    def batch(self, step:int) -> dict:
+        "The batch of training step `step`: a pure function of the step."
+        idx = self.positions(step)
+        t = torch.from_numpy(idx)
+        return dict(image=_gather(self.images, self.rows[idx]), label=self.labels[t], group=self.groups[t])
+
+    def __iter__(self) -> Iterator[dict]: return (self.batch(s) for s in itertools.count())
 
 # %% ../nbs/05_classifier.ipynb #41e6d6c0
 def batch_targets(batch:dict, # a training batch: 'label' and either 'group' or 'site' + 'attrs'
@@ -455,16 +437,21 @@ def predict_proba(model:nn.Module, # a trained classifier
     was = model.training; model.eval(); dev = next(model.parameters()).device
     rows = cohort.index.to_numpy(np.int64); out = []
     for i in range(0, len(rows), batch_size):
-        z = model(_gather(images, rows[i:i + batch_size]).to(dev).float().div_(255)).float()
+        z = model(scale_uint8(_gather(images, rows[i:i + batch_size]).to(dev))).float()
         out.append((torch.sigmoid(z[:, 0]) if task == 'binary' else F.softmax(z, 1) if task == 'multiclass' else torch.sigmoid(z)).cpu())
     model.train(was)
     if out: return torch.cat(out).numpy()
     return np.zeros((0,) if task == 'binary' else (0, _n_outputs(model, (images.shape[3], *images.shape[1:3]))), np.float32)
 
 # %% ../nbs/05_classifier.ipynb #2d054807
-def _prediction_table(cohort:pd.DataFrame, probs:np.ndarray, config_hash:str) -> pd.DataFrame:
-    a = cohort.attrs; lc = a['label_cols'] if a['task'] == 'multilabel' else ['label']
-    df = cohort[['split', 'site', *a.get('attributes', []), *lc]].copy(); df.insert(0, 'row', cohort.index.to_numpy())
+def prediction_table(cohort:pd.DataFrame, # the cohort the probabilities are for (one row each, same order)
+                     probs:np.ndarray, # (N,) for binary, (N, K) otherwise
+                     config_hash:str, # the run that made them
+                    ) -> pd.DataFrame:
+    "The predictions table of a run: row, split, site, attributes, label(s), probabilities and the run's hash."
+    a = cohort.attrs; label_cols = a['label_cols'] if a['task'] == 'multilabel' else ['label']
+    df = cohort[['split', 'site', *a.get('attributes', []), *label_cols]].copy()
+    df.insert(0, 'row', cohort.index.to_numpy())
     if a['task'] == 'binary': df['prob'] = probs
     else:
         for j in range(probs.shape[1]): df[f'prob_{j}'] = probs[:, j]
@@ -489,11 +476,13 @@ class ClassifierRun:
     folder: Path|None = None
     model: nn.Module|None = None
 
+RUN_FILES = ['model.safetensors', 'predictions.csv', 'history.csv', 'result.json']
+
 def load_run(folder:str|Path, # a run folder written by `train_classifier`
             ) -> ClassifierRun:
     "Read a finished run (config, predictions, history, result) from its folder; `run_model` rebuilds its model."
     folder = Path(folder)
-    if not (folder/'result.json').exists(): raise FileNotFoundError(f"{str(folder)!r} holds no finished run (no result.json)")
+    if not is_finished(folder): raise FileNotFoundError(f"{str(folder)!r} holds no finished run (no valid done.json)")
     res = json.loads((folder/'result.json').read_text())
     dtypes = {'split': str, 'site': str, 'config_hash': str, **{c: str for c in res['attributes']}, **{c: 'Int64' for c in res['label_cols']}}
     preds = pd.read_csv(folder/'predictions.csv', dtype=dtypes, keep_default_na=False, na_values={c: [''] for c in res['label_cols']})
@@ -509,39 +498,166 @@ def run_model(run:ClassifierRun, # a run, in memory or read by `load_run`
         raise FileNotFoundError(f"classifier run {run.config.config_hash()} has no model in memory and no model.safetensors in {run.folder}")
     from safetensors.torch import load_file
     m = build_resnet(run.config.arch, run.result['n_outputs'], run.config.width, run.result['small_stem'], channels)
-    m.load_state_dict(load_file(run.folder/'model.safetensors')); return m.eval()
+    m.load_state_dict(load_file(run.folder/'model.safetensors'))
+    return m.eval()
 
 # %% ../nbs/05_classifier.ipynb #bbc9f60f
-def _lr_lambda(steps:int, warmup_frac:float) -> Callable[[int], float]:
-    "Linear warm-up then cosine decay to 0, as a factor of the peak learning rate."
-    warm = max(1, int(round(warmup_frac * steps)))
-    return lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm)))
+@dataclasses.dataclass
+class _Selection:
+    "The best model so far on `val_id`: its score, log loss, step and weights."
+    score: float = -math.inf
+    loss: float = math.inf
+    step: int = 0
+    state: dict|None = None
 
-def _accelerator(mixed_precision:str, cpu:bool):
-    "An `Accelerator`; in a single process, a new mixed precision resets accelerate's singleton state instead of failing."
-    from accelerate import Accelerator
-    from accelerate.state import AcceleratorState
-    if AcceleratorState._shared_state and AcceleratorState().num_processes == 1 and AcceleratorState().mixed_precision != mixed_precision:
-        AcceleratorState._reset_state(True)
-    return Accelerator(cpu=cpu, mixed_precision=mixed_precision)
-
-def _save_checkpoint(path:Path, model, opt, sched, dro, **state) -> None:
-    "Atomically save everything a run needs to continue: weights, optimiser, schedule, DRO weights, RNG, history, best model."
-    import io
-    buf = io.BytesIO()
-    torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(),
-                    dro=dro.q.detach().cpu() if dro is not None else None, **state), buf)
-    atomic_write_bytes(path, buf.getvalue())
-
-def _load_checkpoint(path:Path, model, opt, sched, dro) -> dict:
-    "Restore weights, optimiser, schedule and DRO weights from a checkpoint (read with weights_only=True); return it."
-    st = torch.load(path, map_location='cpu', weights_only=True)
-    model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
-    if dro is not None: dro.q.copy_(st['dro'])
-    return st
+    def offer(self, score:float, loss:float, step:int, model:nn.Module) -> None:
+        "Keep `model`'s weights if it beats the best so far (higher score, then lower log loss)."
+        if self.state is not None and (round(score, 6), -loss) <= (round(self.score, 6), -self.loss): return
+        self.score, self.loss, self.step = score, loss, step
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 def _resolve_sampler(cfg:ClassifierConfig) -> str:
     return cfg.sampler if cfg.sampler != 'auto' else ('balanced' if cfg.method == 'oversample' else 'uniform')
+
+# %% ../nbs/05_classifier.ipynb #6e3f52ba
+@dataclasses.dataclass
+class _Loop:
+    "The live state of one classifier run: model, optimiser, objective, augmentation, history and selection."
+    cfg: ClassifierConfig
+    task: str
+    attr: str  # the group attribute
+    acc: object  # the Accelerator
+    model: nn.Module  # prepared
+    opt: object
+    sched: object
+    augment: Callable
+    dro: GroupDRO|None
+    best: _Selection = dataclasses.field(default_factory=_Selection)
+    hist: list = dataclasses.field(default_factory=list)
+    losses: list = dataclasses.field(default_factory=list)  # training losses since the last evaluation
+    t_train: float = 0.
+    n_seen: int = 0
+    step: int = 0
+
+    @property
+    def net(self) -> nn.Module: return self.acc.unwrap_model(self.model)
+
+# %% ../nbs/05_classifier.ipynb #1274ec71
+def _start_loop(cohort:pd.DataFrame, images:np.ndarray, cfg:ClassifierConfig, model:nn.Module) -> _Loop:
+    "Prepare model, AdamW, the kit's warm-up + cosine schedule, the method's augmentation and GroupDRO under Accelerate."
+    acc = make_accelerator(cfg.mixed_precision, get_device().type == 'cpu')
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = lr_schedule(opt, cfg.steps, int(round(cfg.warmup_frac * cfg.steps)))
+    model, opt, sched = acc.prepare(model, opt, sched)
+    attr = resolve_group_attr(cohort, cfg.group_attr)
+    dro = GroupDRO(len(group_codes(cohort.iloc[:1], attr)[1]), cfg.dro_eta).to(acc.device) if cfg.method == 'groupdro' else None
+    augment = make_augment(cfg, cohort, images.shape[1:3])
+    return _Loop(cfg, cohort.attrs['task'], attr, acc, model, opt, sched, augment, dro)
+
+def _train_step(loop:_Loop, batch:dict, cohort:pd.DataFrame) -> None:
+    "One optimiser step on `batch`: augmentation, the method's loss (focal, GroupDRO), backward, update."
+    t0, cfg, dev = time.perf_counter(), loop.cfg, loop.acc.device
+    y, g = batch_targets(batch, cohort, loop.attr)
+    x, y, g = loop.augment(batch['image']).to(dev), y.to(dev), g.to(dev)
+    with loop.acc.autocast():
+        per = per_sample_loss(loop.model(x), y, loop.task, cfg.focal_gamma if cfg.method == 'focal' else None, cfg.focal_alpha)
+        loss = loop.dro(per, g) if loop.dro is not None else per.mean()
+    loop.opt.zero_grad(set_to_none=True)
+    loop.acc.backward(loss)
+    loop.opt.step()
+    loop.sched.step()
+    loop.step += 1
+    loop.losses.append(loss.detach())
+    loop.n_seen += len(x)
+    loop.t_train += time.perf_counter() - t0
+
+# %% ../nbs/05_classifier.ipynb #228d9a0c
+def _evaluate(loop:_Loop, val:pd.DataFrame, images:np.ndarray) -> None:
+    "Score the model on `val_id` (selection metric and log loss), log it, and keep it if it is the best so far."
+    cfg, codes = loop.cfg, encode_conditions(val)
+    vp = predict_proba(loop.model, val, images, loop.task, cfg.eval_batch_size)
+    score = selection_score(vp, codes['label'], codes[loop.attr], loop.task, cfg.select_metric, cfg.select_by)
+    vloss = val_log_loss(vp, codes['label'], loop.task)
+    loop.hist.append(dict(step=loop.step, train_loss=float(torch.stack(loop.losses).mean()), val_score=score, val_loss=vloss,
+                          lr=loop.sched.get_last_lr()[0], train_seconds=loop.t_train))
+    loop.losses = []
+    loop.best.offer(score, vloss, loop.step, loop.net)
+
+_LOOP_STATE = ('step', 'hist', 't_train', 'n_seen')
+
+def _save_loop(loop:_Loop, folder:Path) -> Path:
+    "Checkpoint the run (kit convention): weights, best weights, optimiser, schedule, GroupDRO weights, torch RNG, history."
+    b = loop.best
+    state = dict(opt=loop.opt.state_dict(), sched=loop.sched.state_dict(), dro=loop.dro.q.detach().cpu() if loop.dro is not None else None,
+                 best=dict(score=b.score, loss=b.loss, step=b.step), rng=torch.get_rng_state(), **{k: getattr(loop, k) for k in _LOOP_STATE})
+    return save_checkpoint(folder, loop.step, {'model': loop.net.state_dict(), 'best': b.state}, state, keep=1)
+
+# %% ../nbs/05_classifier.ipynb #2a519621
+def _restore_loop(loop:_Loop, folder:Path|None) -> bool:
+    "Resume `loop` from the run's checkpoint, if there is one; return whether it did."
+    ck = latest_checkpoint(folder) if folder is not None else None
+    if ck is None: return False
+    weights, st = load_checkpoint(ck)
+    loop.net.load_state_dict(weights['model'])
+    loop.opt.load_state_dict(st['opt'])
+    loop.sched.load_state_dict(st['sched'])
+    if loop.dro is not None: loop.dro.q.copy_(st['dro'])
+    for k in _LOOP_STATE: setattr(loop, k, st[k])
+    loop.best = _Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights['best'])
+    torch.set_rng_state(st['rng'])
+    return True
+
+def _batches(source, start:int) -> Iterator[dict]:
+    "The batches of steps start, start + 1, ...: asked for by step from an indexed source, else replayed from the start."
+    if hasattr(source, 'batch'): return (source.batch(s) for s in itertools.count(start))
+    it = iter(source)
+    for _ in range(start): next(it)
+    return it
+
+# %% ../nbs/05_classifier.ipynb #3f846317
+def _finish_run(loop:_Loop, cohort:pd.DataFrame, images:np.ndarray, folder:Path|None) -> ClassifierRun:
+    "Load the selected weights, predict every split, and (with a folder) write the run's files, then `done.json`."
+    cfg, a = loop.cfg, cohort.attrs
+    model = loop.net
+    model.load_state_dict(loop.best.state)
+    h = cfg.config_hash()
+    preds = prediction_table(cohort, predict_proba(model, cohort, images, loop.task, cfg.eval_batch_size), h)
+    result = dict(config_hash=h, method=cfg.method, seed=cfg.seed, source=cfg.source, best_step=loop.best.step, best_val_score=loop.best.score,
+                  best_val_loss=loop.best.loss, select=f'{cfg.select_metric}/{cfg.select_by}', train_seconds=loop.t_train,
+                  train_images_per_s=loop.n_seen / loop.t_train, task=loop.task, n_outputs=head_size(loop.task, n_classes_of(cohort)),
+                  small_stem=_small_stem(cfg, images), label_cols=a['label_cols'] if loop.task == 'multilabel' else ['label'],
+                  attributes=list(a.get('attributes', [])), group_attr=loop.attr, dro_q=loop.dro.q.tolist() if loop.dro is not None else None)
+    run = ClassifierRun(cfg, preds, pd.DataFrame(loop.hist), result, folder, model)
+    if folder is None: return run
+    atomic_save_safetensors(folder/'model.safetensors', model.state_dict(), metadata={'config_hash': h})
+    atomic_write_csv(folder/'predictions.csv', preds)
+    atomic_write_csv(folder/'history.csv', run.history)
+    atomic_write_json(folder/'result.json', result)
+    mark_done(folder, RUN_FILES, step=loop.step)
+    shutil.rmtree(folder/CHECKPOINTS, ignore_errors=True)
+    return run
+
+# %% ../nbs/05_classifier.ipynb #35a3495a
+def _small_stem(cfg:ClassifierConfig, images:np.ndarray) -> bool:
+    "Whether the ResNet gets the small-input stem: 'small', or 'auto' with images of at most 64 px."
+    return cfg.stem == 'small' or (cfg.stem == 'auto' and max(images.shape[1:3]) <= 64)
+
+def _classifier_model(cfg:ClassifierConfig, cohort:pd.DataFrame, images:np.ndarray, model:nn.Module|None) -> nn.Module:
+    "The model to train: `model`, else the config's ResNet (with local weights); its head must fit the task."
+    task, K = cohort.attrs['task'], n_classes_of(cohort)
+    n_out = head_size(task, K)
+    H, W, C = images.shape[1:]
+    if model is None: model = build_resnet(cfg.arch, n_out, cfg.width, _small_stem(cfg, images), C)
+    if cfg.weights_path: load_local_weights(model, cfg.weights_path)
+    got = _n_outputs(model, (C, H, W))
+    if got != n_out: raise ValueError(f"model has {got} outputs but task {task!r} with {K} classes needs {n_out} (see head_size)")
+    return model
+
+def _check_source(cfg:ClassifierConfig, train_source) -> None:
+    "A custom batch source must be named in `cfg.source` (so that its runs are cached apart), and only then."
+    if train_source is not None and cfg.source == 'real':
+        raise ValueError("a train_source was given but cfg.source is 'real': name the source (e.g. cfg.replace(source='diffusion_label:<hash>')) so that its runs are cached apart")
+    if train_source is None and cfg.source != 'real': raise ValueError(f"cfg.source is {cfg.source!r} but no train_source was given")
 
 # %% ../nbs/05_classifier.ipynb #6cec9a41
 def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapter) with train and val_id rows
@@ -554,79 +670,25 @@ def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapt
                     ) -> ClassifierRun:
     "Train `cfg.method` for `cfg.steps` steps, select on val_id, predict every split; cached in `out` by config hash."
     _check_inputs(cohort, images)
-    a = cohort.attrs; task = a['task']; K = n_classes_of(cohort); n_out = head_size(task, K)
-    if train_source is not None and cfg.source == 'real':
-        raise ValueError("a train_source was given but cfg.source is 'real': name the source (e.g. cfg.replace(source='diffusion_label:<hash>')) so that its runs are cached apart")
-    if train_source is None and cfg.source != 'real': raise ValueError(f"cfg.source is {cfg.source!r} but no train_source was given")
+    _check_source(cfg, train_source)
     if not cfg.data_hash: cfg = cfg.replace(data_hash=cohort_fingerprint(cohort, images))
-    folder = None
-    if out is not None:
-        folder = run_folder(out, 'classifier', cfg)
-        if (folder/'result.json').exists():
-            if verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: cached in {folder}')
-            return load_run(folder)
+    folder = run_folder(out, 'classifier', cfg) if out is not None else None
+    if folder is not None and is_finished(folder):
+        if verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: cached in {folder}')
+        return load_run(folder)
     set_seed(cfg.seed)
-    H, W, C = images.shape[1:]; small = cfg.stem == 'small' or (cfg.stem == 'auto' and max(H, W) <= 64)
-    if model is None: model = build_resnet(cfg.arch, n_out, cfg.width, small, C)
-    if cfg.weights_path: load_local_weights(model, cfg.weights_path)
-    got = _n_outputs(model, (C, H, W))
-    if got != n_out: raise ValueError(f"model has {got} outputs but task {task!r} with {K} classes needs {n_out} (see head_size)")
-    acc = _accelerator(cfg.mixed_precision, get_device().type == 'cpu')
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg.steps, cfg.warmup_frac))
-    model, opt, sched = acc.prepare(model, opt, sched)
-    attr = resolve_group_attr(cohort, cfg.group_attr)
+    loop = _start_loop(cohort, images, cfg, _classifier_model(cfg, cohort, images, model))
     source = train_source if train_source is not None else CohortBatches(
-        cohort, images, cfg.batch_size, 'train', _resolve_sampler(cfg), attr, cfg.seed + acc.process_index)
-    augment = make_augment(cfg, cohort, (H, W))
-    dro = GroupDRO(len(group_codes(cohort.iloc[:1], attr)[1]), cfg.dro_eta).to(acc.device) if cfg.method == 'groupdro' else None
-    gamma = cfg.focal_gamma if cfg.method == 'focal' else None
-    val = _labeled(cohort[cohort['split'] == 'val_id']); vc = encode_conditions(val)
-    best_score, best_loss, best_state, best_step, hist, losses, t_train, n_seen = -math.inf, math.inf, None, 0, [], [], 0., 0
-    batches, start, ckpt = iter(source), 0, folder/'checkpoint.pt' if folder is not None else None
-    if ckpt is not None and ckpt.exists():  # resume an interrupted run
-        st = _load_checkpoint(ckpt, acc.unwrap_model(model), opt, sched, dro)
-        start, hist, t_train, n_seen = st['step'], st['hist'], st['t_train'], st['n_seen']
-        best_score, best_loss, best_step, best_state = st['best_score'], st['best_loss'], st['best_step'], st['best_state']
-        for _ in range(start): next(batches)  # replay the source up to the checkpoint
-        torch.set_rng_state(st['rng'])
-        if verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: resuming at step {start} from {ckpt}')
-    for step in progress(range(start + 1, cfg.steps + 1), total=cfg.steps - start, desc=f'{cfg.method} seed {cfg.seed}'):
-        t0 = time.perf_counter()
-        b = next(batches)
-        y, g = batch_targets(b, cohort, attr)
-        x, y, g = augment(b['image']).to(acc.device), y.to(acc.device), g.to(acc.device)
-        with acc.autocast():
-            per = per_sample_loss(model(x), y, task, gamma, cfg.focal_alpha)
-            loss = dro(per, g) if dro is not None else per.mean()
-        opt.zero_grad(set_to_none=True); acc.backward(loss); opt.step(); sched.step()
-        losses.append(loss.detach()); n_seen += len(x); t_train += time.perf_counter() - t0
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            vp = predict_proba(model, val, images, task, cfg.eval_batch_size)
-            score = selection_score(vp, vc['label'], vc[attr], task, cfg.select_metric, cfg.select_by); vloss = val_log_loss(vp, vc['label'], task)
-            hist.append(dict(step=step, train_loss=float(torch.stack(losses).mean()), val_score=score, val_loss=vloss, lr=sched.get_last_lr()[0], train_seconds=t_train))
-            losses = []
-            if best_state is None or (round(score, 6), -vloss) > (round(best_score, 6), -best_loss):
-                best_score, best_loss, best_step = score, vloss, step
-                best_state = {k: v.detach().clone() for k, v in acc.unwrap_model(model).state_dict().items()}
-            if ckpt is not None and step < cfg.steps:
-                _save_checkpoint(ckpt, acc.unwrap_model(model), opt, sched, dro, step=step, hist=hist, t_train=t_train, n_seen=n_seen,
-                                 best_score=best_score, best_loss=best_loss, best_step=best_step, best_state=best_state, rng=torch.get_rng_state())
-    model = acc.unwrap_model(model); model.load_state_dict(best_state)
-    h = cfg.config_hash()
-    preds = _prediction_table(cohort, predict_proba(model, cohort, images, task, cfg.eval_batch_size), h)
-    lc = a['label_cols'] if task == 'multilabel' else ['label']
-    result = dict(config_hash=h, method=cfg.method, seed=cfg.seed, source=cfg.source, best_step=best_step, best_val_score=best_score, best_val_loss=best_loss,
-                  select=f'{cfg.select_metric}/{cfg.select_by}', train_seconds=t_train, train_images_per_s=n_seen / t_train,
-                  task=task, n_outputs=n_out, small_stem=small, label_cols=lc, attributes=list(a.get('attributes', [])),
-                  group_attr=attr, dro_q=dro.q.tolist() if dro is not None else None)
-    run = ClassifierRun(cfg, preds, pd.DataFrame(hist), result, folder, model)
-    if folder is not None:
-        atomic_save_safetensors(folder/'model.safetensors', model.state_dict(), metadata={'config_hash': h})
-        atomic_write_csv(folder/'predictions.csv', preds); atomic_write_csv(folder/'history.csv', run.history)
-        atomic_write_json(folder/'result.json', result)
-        if ckpt.exists(): ckpt.unlink()
-        if verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: saved in {folder}')
+        cohort, images, cfg.batch_size, 'train', _resolve_sampler(cfg), loop.attr, cfg.seed + loop.acc.process_index)
+    if _restore_loop(loop, folder) and verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: resuming at step {loop.step} in {folder}')
+    val, batches = _labeled(cohort[cohort['split'] == 'val_id']), _batches(source, loop.step)
+    for _ in progress(range(loop.step, cfg.steps), desc=f'{cfg.method} seed {cfg.seed}'):
+        _train_step(loop, next(batches), cohort)
+        if loop.step % cfg.eval_every and loop.step != cfg.steps: continue
+        _evaluate(loop, val, images)
+        if folder is not None and loop.step < cfg.steps: _save_loop(loop, folder)
+    run = _finish_run(loop, cohort, images, folder)
+    if folder is not None and verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: saved in {folder}')
     return run
 
 # %% ../nbs/05_classifier.ipynb #b86d25d1

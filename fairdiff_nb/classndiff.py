@@ -4,18 +4,20 @@
 
 # %% ../nbs/07_classndiff.ipynb #3a1e1480
 from __future__ import annotations
-import dataclasses, io, json, math, time
+import dataclasses, json, math, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, set_seed, torch_generator, atomic_write_bytes, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule,
+                                  save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .diffusion import (DiffusionConfig, diffusion_config, toy_squares, condition_codes, drop_conditions,
-                                   DiffusionModel, noise_scheduler, make_sampler, guided_output, _reference)
+                                   DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, predict_eps, sample)
 from .classifier import build_resnet
 
 # %% auto #0
-__all__ = ['ClassNDiffConfig', 'TimestepClassifier', 'ResNetTimestepClassifier', 'build_classifier', 'predict_x0', 'predict_eps',
-           'is_gated', 'joint_loss', 'ClassNDiff', 'save_classndiff', 'load_classndiff', 'fit_classndiff',
-           'predict_classndiff', 'classifier_grad', 'sample_classndiff', 'toy_square_class']
+__all__ = ['LOG_COLUMNS', 'ClassNDiffConfig', 'TimestepClassifier', 'ResNetTimestepClassifier', 'build_classifier', 'is_gated',
+           'joint_loss', 'ClassNDiff', 'save_classndiff', 'load_classndiff', 'fit_classndiff', 'predict_classndiff',
+           'classifier_grad', 'sample_classndiff', 'toy_square_class']
 
 # %% ../nbs/07_classndiff.ipynb #c120e32c
 @dataclasses.dataclass(frozen=True)
@@ -94,29 +96,6 @@ def build_classifier(cfg:ClassNDiffConfig) -> nn.Module:
     if cfg.arch == 'resnet18': return ResNetTimestepClassifier(cfg.n_classes, cfg.width, d.channels, cfg.timestep_aware, d.num_train_timesteps)
     return TimestepClassifier(cfg.n_classes, cfg.width, d.channels, cfg.timestep_aware)
 
-# %% ../nbs/07_classndiff.ipynb #38e49f42
-def _coefs(sched, t:torch.Tensor, like:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "sqrt(a_t), sqrt(1 - a_t) broadcast like `like`."
-    a = sched.alphas_cumprod.to(like.device)[t.to(like.device)].float().view(-1, *[1] * (like.ndim - 1))
-    return a.sqrt(), (1 - a).sqrt()
-
-def predict_x0(sched, # the training `noise_scheduler`
-               x_t:torch.Tensor, t:torch.Tensor, # noisy images and their timesteps (B,)
-               output:torch.Tensor, # denoiser output
-               prediction_type:str='v_prediction', # 'epsilon' or 'v_prediction'
-              ) -> torch.Tensor:
-    "The denoiser's one-step clean-image estimate x0_hat(x_t, t) (differentiable)."
-    sa, s1a = _coefs(sched, t, x_t)
-    if prediction_type == 'epsilon': return (x_t - s1a * output) / sa
-    if prediction_type == 'v_prediction': return sa * x_t - s1a * output
-    raise ValueError(f"prediction_type must be 'epsilon' or 'v_prediction', got {prediction_type!r}")
-
-def predict_eps(sched, x_t:torch.Tensor, t:torch.Tensor, output:torch.Tensor, prediction_type:str='v_prediction') -> torch.Tensor:
-    "The noise estimate of a denoiser output."
-    if prediction_type == 'epsilon': return output
-    sa, s1a = _coefs(sched, t, x_t)
-    return sa * output + s1a * x_t
-
 # %% ../nbs/07_classndiff.ipynb #03bd9283
 def is_gated(cfg:ClassNDiffConfig, step:int) -> bool:
     "Whether training step `step` adds the classifier loss on x0_hat to the denoiser (a function of seed and step only)."
@@ -154,16 +133,9 @@ def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, s
     return dict(loss=loss, diffusion=l_diff.detach(), clf=l_clf.detach(), gated=gated)
 
 # %% ../nbs/07_classndiff.ipynb #514af3d9
-def _batch_rows(n:int, batch:int, step:int, seed:int) -> np.ndarray:
-    "Rows of the batch of `step`: epoch-wise permutations drawn from (seed, epoch), no state."
-    per_epoch = max(1, n // batch); epoch, k = divmod(step, per_epoch)
-    perm = np.random.default_rng([seed, epoch]).permutation(n)
-    if n < batch: perm = np.resize(perm, batch)
-    return np.sort(perm[k*batch:(k+1)*batch])
-
 def _clean_batch(images:np.ndarray, rows:np.ndarray, hflip:bool, g:torch.Generator) -> torch.Tensor:
     "uint8 rows -> float (B, C, H, W) in [-1, 1], randomly flipped."
-    x = torch.from_numpy(np.ascontiguousarray(images[rows])).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    x = image_tensor(images[rows], signed=True)
     return torch.where(torch.rand(len(x), 1, 1, 1, generator=g) < 0.5, x.flip(3), x) if hflip else x
 
 @dataclasses.dataclass
@@ -176,30 +148,88 @@ class ClassNDiff:
     log: list = dataclasses.field(default_factory=list)  # (step, gated, loss, diffusion, clf)
 
 # %% ../nbs/07_classndiff.ipynb #beea400a
-def save_classndiff(m:ClassNDiff, out:str|Path, opt_state:dict|None=None) -> Path:
-    "Write config.json, denoiser / classifier safetensors, the log and (for resume) optimizer states, atomically."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+LOG_COLUMNS = ['step', 'gated', 'loss', 'diffusion', 'clf']
+
+def save_classndiff(m:ClassNDiff, out:str|Path) -> Path:
+    "Write a trained pair: config.json, denoiser / classifier safetensors and the log, then `done.json`."
+    out = Path(out)
     atomic_write_json(out/'config.json', m.cfg)
     meta = {'step': str(m.step)}
     atomic_save_safetensors(out/'denoiser.safetensors', m.denoiser.state_dict(), metadata=meta)
     atomic_save_safetensors(out/'classifier.safetensors', m.classifier.state_dict(), metadata=meta)
-    atomic_write_csv(out/'train_log.csv', pd.DataFrame(m.log, columns=['step', 'gated', 'loss', 'diffusion', 'clf']))
-    if opt_state is not None:
-        buf = io.BytesIO(); torch.save(opt_state, buf); atomic_write_bytes(out/'optim.pt', buf.getvalue())
-    atomic_write_json(out/'state.json', {'step': m.step, 'finished': m.step >= m.cfg.diffusion.steps})
+    atomic_write_csv(out/'train_log.csv', pd.DataFrame(m.log, columns=LOG_COLUMNS))
+    mark_done(out, ['config.json', 'denoiser.safetensors', 'classifier.safetensors', 'train_log.csv'], step=m.step)
     return out
 
+# %% ../nbs/07_classndiff.ipynb #b9d5a65d
+def _new_pair(cfg:ClassNDiffConfig, device) -> ClassNDiff:
+    "A freshly initialised pair (seeded by the diffusion config's seed)."
+    set_seed(cfg.diffusion.seed, deterministic=False)
+    return ClassNDiff(cfg, DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device))
+
 def load_classndiff(out:str|Path, device:str|torch.device='cpu') -> ClassNDiff:
-    "Load a run folder written by `fit_classndiff` / `save_classndiff` (models in eval mode)."
+    "Load a finished run folder, else its last checkpoint (models in eval mode)."
     from safetensors.torch import load_file
     out = Path(out)
-    for f in ('config.json', 'state.json', 'denoiser.safetensors', 'classifier.safetensors'):
-        if not (out/f).exists(): raise FileNotFoundError(f"{out/f} not found: not a Class-N-Diff run folder")
+    if not (out/'config.json').exists(): raise FileNotFoundError(f"{out/'config.json'} not found: not a Class-N-Diff run folder")
     cfg = ClassNDiffConfig.from_dict(json.loads((out/'config.json').read_text()))
-    den, clf = DiffusionModel(cfg.denoiser_config), build_classifier(cfg)
-    den.load_state_dict(load_file(out/'denoiser.safetensors')); clf.load_state_dict(load_file(out/'classifier.safetensors'))
-    log = pd.read_csv(out/'train_log.csv').values.tolist() if (out/'train_log.csv').exists() else []
-    return ClassNDiff(cfg, den.to(device).eval(), clf.to(device).eval(), json.loads((out/'state.json').read_text())['step'], log)
+    m = ClassNDiff(cfg, DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device))
+    if is_finished(out):
+        weights = {k: load_file(out/f'{k}.safetensors') for k in ('denoiser', 'classifier')}
+        m.step, m.log = json.loads((out/'done.json').read_text())['step'], pd.read_csv(out/'train_log.csv').values.tolist()
+    elif latest_checkpoint(out) is not None:
+        weights, st = load_checkpoint(latest_checkpoint(out))
+        m.step, m.log = st['step'], st['log']
+    else: raise FileNotFoundError(f"{out} holds neither a finished Class-N-Diff run (done.json) nor a checkpoint")
+    m.denoiser.load_state_dict(weights['denoiser'])
+    m.classifier.load_state_dict(weights['classifier'])
+    m.denoiser.eval(); m.classifier.eval()
+    return m
+
+# %% ../nbs/07_classndiff.ipynb #99eae49c
+def _optimisers(cfg:ClassNDiffConfig, m:ClassNDiff) -> tuple[list, list]:
+    "AdamW and the kit's warm-up schedule (constant after warm-up) for the denoiser and the classifier."
+    d = cfg.denoiser_config
+    opts = [torch.optim.AdamW(m.denoiser.parameters(), lr=d.lr, weight_decay=d.weight_decay),
+            torch.optim.AdamW(m.classifier.parameters(), lr=cfg.clf_lr, weight_decay=d.weight_decay)]
+    return opts, [lr_schedule(o, d.steps, d.warmup_steps, 'constant') for o in opts]
+
+def _resume_pair(out:Path|None, m:ClassNDiff, opts:list, scheds:list) -> None:
+    "Restore the pair, its optimizers and schedules from the last checkpoint of `out`, if any."
+    ck = latest_checkpoint(out) if out is not None else None
+    if ck is None: return
+    weights, st = load_checkpoint(ck)
+    m.denoiser.load_state_dict(weights['denoiser'])
+    m.classifier.load_state_dict(weights['classifier'])
+    for o, s, so, ss in zip(opts, scheds, st['opts'], st['scheds']): o.load_state_dict(so); s.load_state_dict(ss)
+    m.step, m.log = st['step'], st['log']
+
+def _checkpoint_pair(out:Path, m:ClassNDiff, opts:list, scheds:list) -> Path:
+    "Checkpoint the pair's weights, optimizers, schedules and log."
+    state = {'opts': [o.state_dict() for o in opts], 'scheds': [s.state_dict() for s in scheds], 'log': m.log}
+    return save_checkpoint(out, m.step, {'denoiser': m.denoiser.state_dict(), 'classifier': m.classifier.state_dict()}, state,
+                           m.cfg.diffusion.keep_checkpoints)
+
+# %% ../nbs/07_classndiff.ipynb #4363cdab
+def _joint_step(m:ClassNDiff, sched, images:np.ndarray, codes:torch.Tensor, opts:list, scheds:list, device) -> None:
+    "One step of both models: the step's rows, generator and gate, the joint loss, clipping, both optimizers."
+    cfg, d = m.cfg, m.cfg.denoiser_config
+    g = step_generator(d.seed, m.step)
+    rows = np.sort(step_rows(len(images), d.batch_size, m.step, d.seed))
+    gated = is_gated(cfg, m.step)
+    x0 = _clean_batch(images, rows, d.hflip, g).to(device)
+    r = joint_loss(cfg, m.denoiser, m.classifier, sched, x0, codes[torch.from_numpy(rows)], gated, g)
+    if not math.isfinite(r['loss'].item()): raise FloatingPointError(f"Class-N-Diff training: non-finite loss at step {m.step + 1}")
+    r['loss'].backward()
+    if d.grad_clip:
+        nn.utils.clip_grad_norm_(m.denoiser.parameters(), d.grad_clip)
+        nn.utils.clip_grad_norm_(m.classifier.parameters(), d.grad_clip)
+    for o, s in zip(opts, scheds):
+        o.step()
+        s.step()
+        o.zero_grad(set_to_none=True)
+    m.step += 1
+    m.log.append([m.step, int(gated), r['loss'].item(), r['diffusion'].item(), r['clf'].item()])
 
 # %% ../nbs/07_classndiff.ipynb #2b443820
 def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, seed from cfg.diffusion)
@@ -212,40 +242,22 @@ def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, 
                   ) -> ClassNDiff:
     "Train a denoiser and a classifier jointly (Class-N-Diff), or resume / finish a run."
     d = cfg.denoiser_config
-    if images.ndim != 4 or images.dtype != np.uint8: raise ValueError(f"images must be uint8 N x H x W x C, got {images.dtype} {images.shape}")
-    if images.shape[1:] != (d.image_size, d.image_size, d.channels):
-        raise ValueError(f"images are {images.shape[1:]} but the config expects {(d.image_size, d.image_size, d.channels)}")
+    check_images(images, (d.image_size, d.image_size, d.channels), 'training images')
     if 'label' not in conditions: raise ValueError("conditions lack 'label': the classifier needs labels")
     codes = condition_codes(d, conditions, strict=False)
     if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
-    set_seed(d.seed, deterministic=False)
-    m = ClassNDiff(cfg, DiffusionModel(d).to(device), build_classifier(cfg).to(device))
-    opts = [torch.optim.AdamW(m.denoiser.parameters(), lr=d.lr, weight_decay=d.weight_decay),
-            torch.optim.AdamW(m.classifier.parameters(), lr=cfg.clf_lr, weight_decay=d.weight_decay)]
-    warm = lambda s: min(1., (s + 1) / max(1, d.warmup_steps))
-    scheds = [torch.optim.lr_scheduler.LambdaLR(o, warm) for o in opts]
-    if out is not None and (Path(out)/'state.json').exists():
-        r = load_classndiff(out, device); m.denoiser.load_state_dict(r.denoiser.state_dict()); m.classifier.load_state_dict(r.classifier.state_dict())
-        m.step, m.log = r.step, r.log
-        if (Path(out)/'optim.pt').exists():
-            st = torch.load(Path(out)/'optim.pt', weights_only=False)
-            for o, s, so, ss in zip(opts, scheds, st['opts'], st['scheds']): o.load_state_dict(so); s.load_state_dict(ss)
+    out = Path(out) if out is not None else None
+    if out is not None and is_finished(out): return load_classndiff(out, device)
+    m = _new_pair(cfg, device)
+    opts, scheds = _optimisers(cfg, m)
+    _resume_pair(out, m, opts, scheds)
+    if out is not None: atomic_write_json(out/'config.json', cfg)
     m.denoiser.train(); m.classifier.train()
     sched, stop = noise_scheduler(d), min(stop_at if stop_at is not None else d.steps, d.steps)
-    ticks = iter(progress(range(m.step, stop), desc='Class-N-Diff training', every=log_every))
-    while m.step < stop:
-        g = torch_generator(int(np.random.SeedSequence([d.seed, m.step]).generate_state(1, np.uint64)[0] >> 1))
-        rows = _batch_rows(len(images), d.batch_size, m.step, d.seed)
-        gated = is_gated(cfg, m.step)
-        r = joint_loss(cfg, m.denoiser, m.classifier, sched, _clean_batch(images, rows, d.hflip, g).to(device), codes[torch.from_numpy(rows)], gated, g)
-        if not math.isfinite(r['loss'].item()): raise FloatingPointError(f"Class-N-Diff training: non-finite loss at step {m.step + 1}")
-        r['loss'].backward()
-        if d.grad_clip: nn.utils.clip_grad_norm_(m.denoiser.parameters(), d.grad_clip); nn.utils.clip_grad_norm_(m.classifier.parameters(), d.grad_clip)
-        for o, s in zip(opts, scheds): o.step(); s.step(); o.zero_grad(set_to_none=True)
-        m.step += 1; m.log.append([m.step, int(gated), r['loss'].item(), r['diffusion'].item(), r['clf'].item()]); next(ticks, None)
-        if out is not None and (m.step == stop or (d.checkpoint_every and m.step % d.checkpoint_every == 0)):
-            save_classndiff(m, out, {'opts': [o.state_dict() for o in opts], 'scheds': [s.state_dict() for s in scheds]})
-    next(ticks, None)
+    for _ in progress(range(m.step, stop), desc='Class-N-Diff training', every=log_every):
+        _joint_step(m, sched, images, codes, opts, scheds, device)
+        if out is not None and (m.step == stop or (d.checkpoint_every and m.step % d.checkpoint_every == 0)): _checkpoint_pair(out, m, opts, scheds)
+    if out is not None and m.step >= d.steps: save_classndiff(m, out)
     m.denoiser.eval(); m.classifier.eval()
     return m
 
@@ -259,10 +271,10 @@ def predict_classndiff(m:ClassNDiff, # a trained pair
     d = m.cfg.diffusion
     if images.ndim != 4 or images.shape[1:] != (d.image_size, d.image_size, d.channels):
         raise ValueError(f"images are {images.shape} but the model expects N x {d.image_size} x {d.image_size} x {d.channels}")
-    dev = next(m.classifier.parameters()).device; m.classifier.eval(); out = []
-    for i in range(0, len(images), batch_size):
-        x = torch.from_numpy(np.ascontiguousarray(images[i:i+batch_size])).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-        out.append(m.classifier(x.to(dev)).float().softmax(1).cpu().numpy())
+    dev = next(m.classifier.parameters()).device
+    m.classifier.eval()
+    out = [m.classifier(image_tensor(images[i:i+batch_size], signed=True).to(dev)).float().softmax(1).cpu().numpy()
+           for i in range(0, len(images), batch_size)]
     return np.concatenate(out)
 
 # %% ../nbs/07_classndiff.ipynb #7255873f
@@ -277,8 +289,19 @@ def classifier_grad(classifier:nn.Module, x:torch.Tensor, t:torch.Tensor, y:torc
         lp = logits.float().log_softmax(1).gather(1, y.clamp(min=0)[:, None])[:, 0]
         return torch.autograd.grad((lp * (y >= 0)).sum(), x)[0]
 
+# %% ../nbs/07_classndiff.ipynb #5442225c
+def _guidance_hook(m:ClassNDiff, codes:torch.Tensor, y:torch.Tensor, scale:float):
+    "The noise-estimate hook of classifier guidance: eps - s * sqrt(1 - a_t) * grad log p(y | x_t)."
+    d = m.cfg.denoiser_config
+    train_sched = noise_scheduler(d)
+    def hook(x, t, eps, rows):
+        if not scale: return eps
+        c, yy = codes[rows].to(x.device), y[rows].to(x.device)
+        den = lambda z: predict_x0(train_sched, z, t, m.denoiser(z, t, c).float(), d.prediction_type)
+        return eps - scale * noise_coefficients(train_sched, t, x)[1] * classifier_grad(m.classifier, x, t, yy, den)
+    return hook
+
 # %% ../nbs/07_classndiff.ipynb #c352abad
-@torch.no_grad()
 def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `load_classndiff`)
                       conditions:dict, # field -> codes (N,) or scalar given to the denoiser; -1 / missing = null
                       target:np.ndarray|int|None=None, # class the classifier guides towards (N,) or scalar; default conditions['label']
@@ -292,27 +315,15 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
                       compose:list|None=None, # field groups composed as experts in the classifier-free part (see `sample`)
                      ) -> np.ndarray:
     "Sample with classifier guidance (and optionally classifier-free guidance): uint8 N x H x W x C."
-    from diffusers import DDIMScheduler
-    d = m.cfg.denoiser_config; dev = next(m.denoiser.parameters()).device
+    d = m.cfg.denoiser_config
     codes = condition_codes(d, conditions, n=n)
     tgt = conditions.get('label', -1) if target is None else target
     y = torch.from_numpy(np.broadcast_to(np.asarray(tgt, np.int64), (len(codes),)).copy())
     if scale and (y < 0).any(): raise ValueError("classifier guidance needs a target class for every row (give `target` or a 'label' condition)")
-    if ((y >= m.cfg.n_classes)).any(): raise ValueError(f"target class outside 0..{m.cfg.n_classes - 1}")
-    (uncond, groups), train_sched, g, out = _reference(d, codes, None, compose), noise_scheduler(d), torch_generator(seed), []
-    for i in range(0, len(codes), batch_size):
-        sch = DDIMScheduler.from_config(make_sampler(d, 'ddim').config, prediction_type='epsilon', clip_sample=clip_sample); sch.set_timesteps(steps)
-        c, u, yy = codes[i:i+batch_size].to(dev), uncond[i:i+batch_size].to(dev), y[i:i+batch_size].to(dev)
-        x = torch.randn((len(c), d.channels, d.image_size, d.image_size), generator=g).to(dev)
-        for t in sch.timesteps:
-            tt = t.to(dev).expand(len(x))
-            eps = predict_eps(train_sched, x, tt, guided_output(m.denoiser, x, t.to(dev), c, guidance, u, groups).float(), d.prediction_type)
-            if scale:
-                den = lambda z: predict_x0(train_sched, z, tt, m.denoiser(z, tt, c).float(), d.prediction_type)
-                eps = eps - scale * _coefs(train_sched, tt, x)[1] * classifier_grad(m.classifier, x, tt, yy, den)
-            x = sch.step(eps, t, x, use_clipped_model_output=True).prev_sample
-        out.append(((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
-    return np.concatenate(out)
+    if (y >= m.cfg.n_classes).any(): raise ValueError(f"target class outside 0..{m.cfg.n_classes - 1}")
+    return sample(m.denoiser, conditions, n=n, sampler='ddim', steps=steps, guidance=guidance, compose=compose, seed=seed,
+                  batch_size=batch_size, autocast=False, show_progress=False, eps_hook=_guidance_hook(m, codes, y, scale),
+                  clip_sample=clip_sample)
 
 # %% ../nbs/07_classndiff.ipynb #75cb819a
 def toy_square_class(images:np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
 from .core import Config, atomic_write_json, progress
+from .training import image_tensor
 
 _log = logging.getLogger('fairdiff_nb.data')
 
@@ -407,7 +408,7 @@ class CohortDataset(torch.utils.data.Dataset):
         if isinstance(im, tuple) and im[0] == '__memmap__': d['images'] = np.memmap(im[1], np.dtype(im[2]), 'r', im[4], im[3])
         self.__dict__.update(d)
     def __getitem__(self, i:int) -> dict:
-        x = torch.from_numpy(np.array(self.images[self.rows[i]])).permute(2, 0, 1).float().div_(255)
+        x = image_tensor(np.array(self.images[self.rows[i]])[None])[0]
         if self.transform is not None: x = self.transform(x)
         return dict(image=x, label=self.labels[i], attrs=self.attrs[i], site=self.sites[i], row=torch.tensor(self.rows[i]))
     def __getitems__(self, idx:Sequence[int]) -> CohortBatch:
@@ -415,7 +416,7 @@ class CohortDataset(torch.utils.data.Dataset):
         idx = np.asarray(idx, np.int64); rows = self.rows[idx]
         order = np.argsort(rows, kind='stable')  # sorted reads are kinder to a memmap
         x = np.empty((len(rows),) + self.images.shape[1:], np.uint8); x[order] = self.images[rows[order]]
-        x = torch.from_numpy(x).permute(0, 3, 1, 2).float().div_(255)
+        x = image_tensor(x)
         if self.transform is not None: x = torch.stack([self.transform(xi) for xi in x])
         t = torch.from_numpy(idx)
         return CohortBatch(image=x, label=self.labels[t], attrs=self.attrs[t], site=self.sites[t], row=torch.from_numpy(rows))

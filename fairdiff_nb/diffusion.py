@@ -4,18 +4,19 @@
 
 # %% ../nbs/04_diffusion.ipynb #3fe7fc79
 from __future__ import annotations
-import dataclasses, io, json, math, os, random, shutil, time, warnings
+import dataclasses, json, math, os, time, warnings
 from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import (Config, set_seed, torch_generator, atomic_write_bytes, atomic_write_json, atomic_write_csv,
-                              atomic_save_safetensors, progress)
+from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .training import (image_tensor, image_array, check_images, step_rows, step_generator, lr_schedule, make_accelerator,
+                                  CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info)
 
 # %% auto #0
 __all__ = ['PRESETS', 'PRECISIONS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config', 'cohort_fields',
            'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes', 'drop_conditions', 'DiffusionModel',
-           'n_params', 'noise_scheduler', 'latest_checkpoint', 'TrainResult', 'fit_diffusion', 'load_diffusion',
-           'make_sampler', 'guided_output', 'sample', 'sample_grid', 'show_grid']
+           'n_params', 'noise_scheduler', 'TrainResult', 'fit_diffusion', 'load_diffusion', 'noise_coefficients',
+           'predict_x0', 'predict_eps', 'make_sampler', 'guided_output', 'sample', 'sample_grid', 'show_grid']
 
 # %% ../nbs/04_diffusion.ipynb #ddcd6b30
 def toy_squares(n:int, # number of images
@@ -223,20 +224,6 @@ class DiffusionModel(nn.Module):
 
 def n_params(m:nn.Module) -> int: return sum(p.numel() for p in m.parameters())
 
-# %% ../nbs/04_diffusion.ipynb #44f7bc88
-def _step_rows(n:int, batch:int, step:int, seed:int, rank:int=0, world:int=1) -> np.ndarray:
-    "Positions (into the training rows) of the batch of `step` on `rank`: epoch-wise permutations, no state."
-    gb = batch * world
-    per_epoch = max(1, n // gb)
-    epoch, k = divmod(step, per_epoch)
-    perm = np.random.default_rng([seed, epoch]).permutation(n)
-    if n < gb: perm = np.resize(perm, gb)
-    return perm[k*gb:(k+1)*gb][rank*batch:(rank+1)*batch]
-
-def _step_generator(seed:int, step:int, rank:int=0) -> torch.Generator:
-    "The generator of one training step on one rank."
-    return torch_generator(int(np.random.SeedSequence([seed, step, rank]).generate_state(1, np.uint64)[0] >> 1))
-
 # %% ../nbs/04_diffusion.ipynb #f803611e
 def noise_scheduler(cfg:DiffusionConfig):
     "The training `DDPMScheduler` of `cfg` (samplers are built from its config)."
@@ -244,14 +231,11 @@ def noise_scheduler(cfg:DiffusionConfig):
     return DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps, beta_schedule=cfg.beta_schedule,
                          prediction_type=cfg.prediction_type, clip_sample=True)
 
-def _to_model_range(u8:np.ndarray) -> torch.Tensor:
-    "uint8 N x H x W x C -> float32 N x C x H x W in [-1, 1]."
-    return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-
 def _training_batch(cfg, sched, images, codes, rows, g):
     "Noisy inputs, timesteps, dropped codes and regression target of one step."
     rows = np.sort(rows)  # sorted reads are faster on memory-mapped arrays; order within a batch does not matter
-    x0, c = _to_model_range(images[rows]), codes[torch.from_numpy(rows)]
+    x0 = image_tensor(images[rows], signed=True)
+    c = codes[torch.from_numpy(rows)]
     if cfg.hflip: x0 = torch.where(torch.rand(len(x0), 1, 1, 1, generator=g) < 0.5, x0.flip(3), x0)
     c = drop_conditions(c, cfg.p_drop, cfg.p_drop_all, g)
     noise = torch.randn(x0.shape, generator=g)
@@ -261,39 +245,35 @@ def _training_batch(cfg, sched, images, codes, rows, g):
     return xt, t, c, target
 
 # %% ../nbs/04_diffusion.ipynb #1da862f8
-def _save_checkpoint(out:Path, step:int, net, ema, opt, lr_sched, log:list, keep:int) -> Path:
-    "Write checkpoint `step` atomically and point `latest.json` at it; prune old ones."
-    d = out/'checkpoints'; tmp, final = d/f'.step-{step:07d}.tmp', d/f'step-{step:07d}'
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    names = [k for k, _ in net.named_parameters()]
-    atomic_save_safetensors(tmp/'model.safetensors', net.state_dict(), metadata={'step': str(step)})
-    atomic_save_safetensors(tmp/'ema.safetensors', dict(zip(names, ema.shadow_params)), metadata={'step': str(step)})
-    state = dict(step=step, optimizer=opt.state_dict(), lr_scheduler=lr_sched.state_dict(),
-                 ema={k: v for k, v in ema.state_dict().items() if k != 'shadow_params'}, log=log,
-                 rng=dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate()))
-    buf = io.BytesIO(); torch.save(state, buf); atomic_write_bytes(tmp/'state.pt', buf.getvalue())
-    if final.exists(): shutil.rmtree(final)
-    os.replace(tmp, final)
-    atomic_write_json(d/'latest.json', {'step': step, 'folder': final.name})
-    for old in sorted(d.glob('step-*'))[:-keep]: shutil.rmtree(old, ignore_errors=True)
-    return final
+def _new_training(cfg:DiffusionConfig):
+    "Model, optimizer, LR schedule and EMA of a fresh run (seeded by `cfg.seed`)."
+    from diffusers.training_utils import EMAModel
+    set_seed(cfg.seed, deterministic=False)
+    net = DiffusionModel(cfg)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    lr_sched = lr_schedule(opt, cfg.steps, cfg.warmup_steps)  # stepped by hand: prepared, it would step world times
+    ema = EMAModel(net.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3/4)
+    return net, opt, lr_sched, ema
 
-def latest_checkpoint(out:str|Path) -> Path|None:
-    "The folder of the last complete checkpoint of run `out`, or None."
-    p = Path(out)/'checkpoints'/'latest.json'
-    return p.parent/json.loads(p.read_text())['folder'] if p.exists() else None
+def _save_state(out:Path, step:int, net, ema, opt, lr_sched, log:list, keep:int) -> Path:
+    "Checkpoint `step`: training and EMA weights, optimizer, schedule, EMA counters and loss log."
+    names = [k for k, _ in net.named_parameters()]
+    weights = {'model': net.state_dict(), 'ema': dict(zip(names, ema.shadow_params))}
+    state = dict(optimizer=opt.state_dict(), lr_scheduler=lr_sched.state_dict(), log=log,
+                 ema={k: v for k, v in ema.state_dict().items() if k != 'shadow_params'})
+    return save_checkpoint(out, step, weights, state, keep)
 
 # %% ../nbs/04_diffusion.ipynb #1a81aca4
-def _load_checkpoint(ck:Path, net, ema, opt, lr_sched) -> tuple[int, list]:
-    "Restore training state from checkpoint folder `ck`; return (step, loss log)."
-    from safetensors.torch import load_file
-    net.load_state_dict(load_file(ck/'model.safetensors'))
-    st = torch.load(ck/'state.pt', weights_only=False)
-    shadow = load_file(ck/'ema.safetensors')
-    ema.load_state_dict({**st['ema'], 'shadow_params': [shadow[k] for k, _ in net.named_parameters()]})
-    opt.load_state_dict(st['optimizer']); lr_sched.load_state_dict(st['lr_scheduler'])
-    torch.set_rng_state(st['rng']['torch']); np.random.set_state(st['rng']['numpy']); random.setstate(st['rng']['python'])
-    return st['step'], st['log']
+def _restore_state(out:Path, net, ema, opt, lr_sched) -> tuple[int, list, Path|None]:
+    "Resume from the last checkpoint of `out`, if any: (step, loss log, checkpoint folder)."
+    ck = latest_checkpoint(out)
+    if ck is None: return 0, [], None
+    weights, st = load_checkpoint(ck)
+    net.load_state_dict(weights['model'])
+    ema.load_state_dict({**st['ema'], 'shadow_params': [weights['ema'][k] for k, _ in net.named_parameters()]})
+    opt.load_state_dict(st['optimizer'])
+    lr_sched.load_state_dict(st['lr_scheduler'])
+    return st['step'], st['log'], ck
 
 # %% ../nbs/04_diffusion.ipynb #893eac63
 @dataclasses.dataclass
@@ -313,14 +293,88 @@ class TrainResult:
     param_checksum: float = float('nan')  # sum of the training weights (equal on every rank when gradients are synced)
 
 # %% ../nbs/04_diffusion.ipynb #8dfe7c74
-def _accelerator(mixed_precision:str, cpu:bool):
-    "An `Accelerator`; resets Accelerate's process-wide state when a previous one used other settings."
-    from accelerate import Accelerator
-    from accelerate.state import AcceleratorState
-    st = AcceleratorState._shared_state
-    if st and (st.get('_mixed_precision') != mixed_precision) and not torch.distributed.is_initialized():
-        AcceleratorState._reset_state(reset_partial_state=True)
-    return Accelerator(mixed_precision=mixed_precision, cpu=cpu)
+def _diffusion_loss(cfg:DiffusionConfig, model, sched, images:np.ndarray, codes:torch.Tensor, step:int, acc) -> torch.Tensor:
+    "The loss of training step `step` on this process: its rows, its generator, one forward."
+    rank, world = acc.process_index, acc.num_processes
+    rows = step_rows(len(images), cfg.batch_size, step, cfg.seed, rank, world)
+    xt, t, c, target = _training_batch(cfg, sched, images, codes, rows, step_generator(cfg.seed, step, rank))
+    pred = model(xt.to(acc.device), t.to(acc.device), c.to(acc.device))
+    return F.mse_loss(pred.float(), target.to(acc.device))
+
+def _finite_loss(loss:torch.Tensor, acc, step:int, last_ck) -> float:
+    "The loss averaged over processes; a non-finite one stops training before the update, naming the step."
+    value = (acc.reduce(loss.detach(), 'mean') if acc.num_processes > 1 else loss.detach()).item()
+    if not math.isfinite(value):
+        raise FloatingPointError(f"diffusion training: non-finite loss {value} at step {step}; weights not updated; "
+                                 f"last good checkpoint: {last_ck if last_ck else 'none written yet'}")
+    return value
+
+# %% ../nbs/04_diffusion.ipynb #09d50140
+def _write_final(out:Path, step:int, net, ema, log:list, precision:str) -> list:
+    "The EMA weights as `model.safetensors`, the loss log, and the `done.json` that marks the run finished."
+    ema.store(net.parameters())
+    ema.copy_to(net.parameters())
+    atomic_save_safetensors(out/'model.safetensors', net.state_dict(), metadata={'step': str(step)})
+    ema.restore(net.parameters())
+    atomic_write_csv(out/'train_log.csv', pd.DataFrame(log, columns=['step', 'loss']))
+    mark_done(out, ['model.safetensors', 'train_log.csv'], step=step, mixed_precision=precision)
+    return [out/'model.safetensors', out/'done.json']
+
+def _check_training_data(cfg:DiffusionConfig, images:np.ndarray, conditions:dict) -> torch.Tensor:
+    "The condition codes of the training rows, after checking images and codes against the config."
+    check_images(images, (cfg.image_size, cfg.image_size, cfg.channels), 'training images')
+    codes = condition_codes(cfg, conditions, strict=False)
+    if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
+    return codes
+
+# %% ../nbs/04_diffusion.ipynb #1655968f
+@dataclasses.dataclass
+class _Training:
+    "The live state of one diffusion training run in this process."
+    cfg: DiffusionConfig
+    acc: object  # the Accelerator
+    net: nn.Module  # the unwrapped model (EMA and checkpoints read it)
+    model: nn.Module  # the prepared model (forward and backward)
+    opt: object
+    lr_sched: object
+    ema: object
+    step: int = 0
+    log: list = dataclasses.field(default_factory=list)  # (step, loss)
+    last_ck: Path|None = None  # the last complete checkpoint
+
+def _start_training(cfg:DiffusionConfig, out:Path, acc) -> _Training:
+    "A fresh run, or the run resumed from the last checkpoint of `out`, prepared for `acc`."
+    net, opt, lr_sched, ema = _new_training(cfg)
+    step, log, ck = _restore_state(out, net, ema, opt, lr_sched)
+    model, opt = acc.prepare(net, opt)
+    ema.to(acc.device)
+    return _Training(cfg, acc, net, model, opt, lr_sched, ema, step, log, ck)
+
+# %% ../nbs/04_diffusion.ipynb #fbd4482f
+def _train_step(tr:_Training, sched, images:np.ndarray, codes:torch.Tensor, loss_hook:Callable|None) -> float:
+    "One optimiser step of the run (and its EMA update); return its loss."
+    loss = _diffusion_loss(tr.cfg, tr.model, sched, images, codes, tr.step, tr.acc)
+    if loss_hook is not None: loss = loss_hook(tr.step + 1, loss)
+    value = _finite_loss(loss, tr.acc, tr.step + 1, tr.last_ck)
+    tr.acc.backward(loss)
+    if tr.cfg.grad_clip: tr.acc.clip_grad_norm_(tr.model.parameters(), tr.cfg.grad_clip)
+    tr.opt.step()
+    tr.lr_sched.step()
+    tr.opt.zero_grad(set_to_none=True)
+    tr.ema.step(tr.net.parameters())
+    tr.step += 1
+    tr.log.append((tr.step, value))
+    return value
+
+def _checkpoint_if_due(tr:_Training, out:Path, stop:int) -> list:
+    "Checkpoint (on the main process) every `checkpoint_every` steps and at `stop`; return what was written."
+    every = tr.cfg.checkpoint_every
+    if tr.step != stop and not (every and tr.step % every == 0): return []
+    tr.acc.wait_for_everyone()
+    written = [_save_state(out, tr.step, tr.net, tr.ema, tr.opt, tr.lr_sched, tr.log, tr.cfg.keep_checkpoints)] if tr.acc.is_main_process else []
+    tr.last_ck = out/CHECKPOINTS/f'step-{tr.step:07d}'
+    tr.acc.wait_for_everyone()
+    return written
 
 # %% ../nbs/04_diffusion.ipynb #04763b8b
 def fit_diffusion(cfg:DiffusionConfig, # model and training config
@@ -333,72 +387,28 @@ def fit_diffusion(cfg:DiffusionConfig, # model and training config
                   loss_hook:Callable|None=None, # loss_hook(step, loss) -> loss; for monitoring and fault-injection tests
                  ) -> TrainResult:
     "Train (or resume, or finish) a conditional diffusion model on uint8 images and condition codes."
-    from diffusers.training_utils import EMAModel
-    from diffusers.optimization import get_cosine_schedule_with_warmup
-    out = Path(out); t0 = time.monotonic()
-    if images.ndim != 4 or images.dtype != np.uint8: raise ValueError(f"images must be uint8 N x H x W x C, got {images.dtype} {images.shape}")
-    if images.shape[1:] != (cfg.image_size, cfg.image_size, cfg.channels):
-        raise ValueError(f"images are {images.shape[1:]} but the config expects {(cfg.image_size, cfg.image_size, cfg.channels)}")
-    codes = condition_codes(cfg, conditions, strict=False)
-    if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
+    out, t0 = Path(out), time.monotonic()
+    codes = _check_training_data(cfg, images, conditions)
     cpu = cpu if cpu is not None else not torch.cuda.is_available()
     precision = resolve_precision(cfg.mixed_precision, 'cpu' if cpu else 'cuda')
-    acc = _accelerator(precision, cpu)
-    rank, world, main = acc.process_index, acc.num_processes, acc.is_main_process
-    res = TrainResult(out, 0, 0, False, float('nan'), [], rank, world, acc.distributed_type.value, mixed_precision=precision)
-    if (out/'model.safetensors').exists() and (out/'done.json').exists():
-        res.step = res.start_step = json.loads((out/'done.json').read_text())['step']; res.finished = True
-        return res
-    if main: out.mkdir(parents=True, exist_ok=True); atomic_write_json(out/'config.json', cfg)
-    set_seed(cfg.seed, deterministic=False)
-    net = DiffusionModel(cfg)
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    lr_sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)  # stepped by hand: prepared, it would step world times
-    ema = EMAModel(net.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3/4)
-    step, log = 0, []
-    ck = latest_checkpoint(out)
-    if ck is not None: step, log = _load_checkpoint(ck, net, ema, opt, lr_sched)
-    res.start_step = step
-    model, opt = acc.prepare(net, opt)
-    ema.to(acc.device); sched = noise_scheduler(cfg)
+    acc = make_accelerator(precision, cpu)
+    res = TrainResult(out, 0, 0, False, float('nan'), [], acc.process_index, acc.num_processes, acc.distributed_type.value, mixed_precision=precision)
+    if is_finished(out): return dataclasses.replace(res, start_step=done_info(out)['step'], step=done_info(out)['step'], finished=True)
+    if acc.is_main_process: atomic_write_json(out/'config.json', cfg)
+    tr = _start_training(cfg, out, acc)
+    res.start_step, sched = tr.step, noise_scheduler(cfg)
     stop = min(stop_at if stop_at is not None else cfg.steps, cfg.steps)
-    ticks = iter(progress(range(step, stop), desc=f'diffusion training (rank {rank})', every=log_every))
-    last_ck = ck
-    while step < stop:
-        g = _step_generator(cfg.seed, step, rank)
-        xt, t, c, target = _training_batch(cfg, sched, images, codes, _step_rows(len(images), cfg.batch_size, step, cfg.seed, rank, world), g)
-        pred = model(xt.to(acc.device), t.to(acc.device), c.to(acc.device))
-        loss = F.mse_loss(pred.float(), target.to(acc.device))
-        if loss_hook is not None: loss = loss_hook(step + 1, loss)
-        lval = (acc.reduce(loss.detach(), 'mean') if world > 1 else loss.detach()).item()
-        if not math.isfinite(lval):
-            raise FloatingPointError(f"diffusion training: non-finite loss {lval} at step {step + 1}; weights not updated; "
-                                     f"last good checkpoint: {last_ck if last_ck else 'none written yet'}")
-        acc.backward(loss)
-        if cfg.grad_clip: acc.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step(); lr_sched.step(); opt.zero_grad(set_to_none=True)
-        ema.step(net.parameters())
-        step += 1; log.append((step, lval)); res.last_loss = lval; next(ticks, None)
-        if step == stop or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
-            acc.wait_for_everyone()
-            if main: last_ck = _save_checkpoint(out, step, net, ema, opt, lr_sched, log, cfg.keep_checkpoints); res.written.append(last_ck)
-            else: last_ck = out/'checkpoints'/f'step-{step:07d}'
-            acc.wait_for_everyone()
-    next(ticks, None)
-    res.step = step
-    if step >= cfg.steps:
-        if main:
-            ema.store(net.parameters()); ema.copy_to(net.parameters())
-            atomic_save_safetensors(out/'model.safetensors', net.state_dict(), metadata={'step': str(step)})
-            ema.restore(net.parameters())
-            atomic_write_csv(out/'train_log.csv', pd.DataFrame(log, columns=['step', 'loss']))
-            atomic_write_json(out/'done.json', {'step': step, 'mixed_precision': precision})
-            res.written += [out/'model.safetensors', out/'done.json']
-        acc.wait_for_everyone(); res.finished = True
-    acc.unwrap_model(model, keep_fp32_wrapper=False)
-    res.param_checksum = float(sum(p.detach().double().sum() for p in net.parameters()))
-    res.seconds = time.monotonic() - t0
-    return res
+    for _ in progress(range(tr.step, stop), desc=f'diffusion training (rank {acc.process_index})', every=log_every):
+        res.last_loss = _train_step(tr, sched, images, codes, loss_hook)
+        res.written += _checkpoint_if_due(tr, out, stop)
+    res.step = tr.step
+    if tr.step >= cfg.steps:
+        if acc.is_main_process: res.written += _write_final(out, tr.step, tr.net, tr.ema, tr.log, precision)
+        acc.wait_for_everyone()
+        res.finished = True
+    acc.unwrap_model(tr.model, keep_fp32_wrapper=False)
+    res.param_checksum = float(sum(p.detach().double().sum() for p in tr.net.parameters()))
+    return dataclasses.replace(res, seconds=time.monotonic() - t0)
 
 # %% ../nbs/04_diffusion.ipynb #fe387e7a
 def load_diffusion(out:str|Path, # run folder written by `fit_diffusion`
@@ -419,16 +429,41 @@ def load_diffusion(out:str|Path, # run folder written by `fit_diffusion`
     if missing or unexpected: raise ValueError(f"weights in {out} do not match the config: missing {missing[:3]}, unexpected {unexpected[:3]}")
     return net.to(device).eval()
 
+# %% ../nbs/04_diffusion.ipynb #b8959b47
+def noise_coefficients(sched, t:torch.Tensor, like:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "sqrt(a_t), sqrt(1 - a_t) of the training schedule `sched`, broadcast like `like`."
+    a = sched.alphas_cumprod.to(like.device)[t.to(like.device)].float().view(-1, *[1] * (like.ndim - 1))
+    return a.sqrt(), (1 - a).sqrt()
+
+def predict_x0(sched, # the training `noise_scheduler`
+               x_t:torch.Tensor, t:torch.Tensor, # noisy images and their timesteps (B,)
+               output:torch.Tensor, # denoiser output
+               prediction_type:str='v_prediction', # 'epsilon' or 'v_prediction'
+              ) -> torch.Tensor:
+    "The denoiser's one-step clean-image estimate x0_hat(x_t, t) (differentiable)."
+    sa, s1a = noise_coefficients(sched, t, x_t)
+    if prediction_type == 'epsilon': return (x_t - s1a * output) / sa
+    if prediction_type == 'v_prediction': return sa * x_t - s1a * output
+    raise ValueError(f"prediction_type must be 'epsilon' or 'v_prediction', got {prediction_type!r}")
+
+def predict_eps(sched, x_t:torch.Tensor, t:torch.Tensor, output:torch.Tensor, prediction_type:str='v_prediction') -> torch.Tensor:
+    "The noise estimate of a denoiser output."
+    if prediction_type == 'epsilon': return output
+    sa, s1a = noise_coefficients(sched, t, x_t)
+    return sa * output + s1a * x_t
+
 # %% ../nbs/04_diffusion.ipynb #2965493d
 SAMPLERS = {'ddpm': 'DDPMScheduler', 'ddim': 'DDIMScheduler', 'dpmsolver++': 'DPMSolverMultistepScheduler'}
 
-def make_sampler(cfg:DiffusionConfig, name:str='ddim'):
+def make_sampler(cfg:DiffusionConfig, name:str='ddim',
+                 **overrides, # scheduler config changes, e.g. prediction_type='epsilon' to step on noise estimates
+                ):
     "A diffusers sampling scheduler (`ddpm`, `ddim`, `dpmsolver++`) matching the training noise schedule."
     import diffusers
     if name not in SAMPLERS: raise ValueError(f"unknown sampler {name!r}; samplers are {sorted(SAMPLERS)}")
     base = noise_scheduler(cfg).config
     kw = dict(algorithm_type='dpmsolver++', solver_order=2) if name == 'dpmsolver++' else {}
-    return getattr(diffusers, SAMPLERS[name]).from_config(base, **kw)
+    return getattr(diffusers, SAMPLERS[name]).from_config(base, **kw, **overrides)
 
 # %% ../nbs/04_diffusion.ipynb #d7856871
 def guided_output(model:DiffusionModel, x:torch.Tensor, t, codes:torch.Tensor, guidance:float, uncond:torch.Tensor,
@@ -460,9 +495,51 @@ def _reference(cfg:DiffusionConfig, codes:torch.Tensor, guide:list|None, compose
     guide = names if guide is None else list(guide)
     bad = set(guide) - set(names)
     if bad: raise ValueError(f"guide / compose name unknown field(s) {sorted(bad)}; fields are {names}")
-    uncond = codes.clone(); uncond[:, [names.index(f) for f in guide]] = -1
+    uncond = codes.clone()
+    uncond[:, [names.index(f) for f in guide]] = -1
     return uncond, None if compose is None else [[names.index(f) for f in g] for g in compose]
 
+# %% ../nbs/04_diffusion.ipynb #d2c3595c
+@dataclasses.dataclass
+class _SamplingRun:
+    "What every chunk of one `sample` call shares."
+    model: nn.Module
+    sampler: str
+    steps: int
+    guidance: float
+    groups: list|None
+    generator: torch.Generator
+    eta: float
+    autocast: bool
+    eps_hook: Callable|None
+    clip_sample: bool|None
+
+    def scheduler(self):
+        "A fresh sampling scheduler (on noise estimates when a hook edits them)."
+        over = {'prediction_type': 'epsilon'} if self.eps_hook is not None else {}
+        if self.clip_sample is not None: over['clip_sample'] = self.clip_sample
+        sch = make_sampler(self.model.cfg, self.sampler, **over)
+        sch.set_timesteps(self.steps)
+        return sch
+
+# %% ../nbs/04_diffusion.ipynb #de52390e
+def _denoise_chunk(run:_SamplingRun, c:torch.Tensor, u:torch.Tensor, rows:slice, ticks) -> torch.Tensor:
+    "Sample one chunk: initial noise, then every step of the sampler (guided, hooked) on it."
+    cfg, dev, sch = run.model.cfg, c.device, run.scheduler()
+    x = torch.randn((len(c), cfg.channels, cfg.image_size, cfg.image_size), generator=run.generator).to(dev) * sch.init_noise_sigma
+    train_sched = noise_scheduler(cfg)
+    kw = dict(eta=run.eta, use_clipped_model_output=run.eps_hook is not None) if run.sampler == 'ddim' else {}
+    for t in sch.timesteps:
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=run.autocast):
+            out = guided_output(run.model, sch.scale_model_input(x, t), t.to(dev), c, run.guidance, u, run.groups).float()
+        if run.eps_hook is not None:
+            tt = t.to(dev).expand(len(x))
+            out = run.eps_hook(x, tt, predict_eps(train_sched, x, tt, out, cfg.prediction_type), rows)
+        x = sch.step(out, t, x, generator=run.generator, **kw).prev_sample
+        next(ticks, None)
+    return x
+
+# %% ../nbs/04_diffusion.ipynb #266e790e
 @torch.no_grad()
 def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            conditions:dict, # field -> codes (N,) or scalar; -1 or missing = null
@@ -478,28 +555,20 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            eta:float=0., # DDIM stochasticity
            autocast:bool|None=None, # bf16 autocast (default: the config's `mixed_precision`, resolved for this device)
            show_progress:bool=True,
+           eps_hook:Callable|None=None, # eps_hook(x_t, t, eps, rows) -> eps: edits the noise estimate of each step (e.g. classifier guidance)
+           clip_sample:bool|None=None, # clip each step's clean estimate (None: the training schedule's setting)
           ) -> np.ndarray:
     "Sample images for the given conditions: uint8 N x H x W x C."
-    cfg = model.cfg; dev = next(model.parameters()).device
+    cfg, dev = model.cfg, next(model.parameters()).device
     codes = condition_codes(cfg, conditions, n=n)
     uncond, groups = _reference(cfg, codes, guide, compose)
-    g = generator if generator is not None else torch_generator(seed or 0)
     autocast = resolve_precision(cfg.mixed_precision, dev) == 'bf16' if autocast is None else autocast
-    n, S, out = len(codes), cfg.image_size, []
-    chunks = [slice(i, i + batch_size) for i in range(0, n, batch_size)]
-    ticks = iter(progress(range(len(chunks) * steps), desc=f'sampling {n} images ({sampler}-{steps}, w={guidance})')
-                 if show_progress else range(len(chunks) * steps))
-    for sl in chunks:
-        sch = make_sampler(cfg, sampler); sch.set_timesteps(steps)
-        x = torch.randn((len(codes[sl]), cfg.channels, S, S), generator=g).to(dev) * sch.init_noise_sigma
-        c, u = codes[sl].to(dev), uncond[sl].to(dev)
-        for t in sch.timesteps:
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=autocast):
-                eps = guided_output(model, sch.scale_model_input(x, t), t.to(dev), c, guidance, u, groups).float()
-            kw = dict(eta=eta) if sampler == 'ddim' else {}
-            x = sch.step(eps, t, x, generator=g, **kw).prev_sample
-            next(ticks, None)
-        out.append(((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
+    run = _SamplingRun(model, sampler, steps, guidance, groups, generator if generator is not None else torch_generator(seed or 0),
+                       eta, autocast, eps_hook, clip_sample)
+    chunks = [slice(i, i + batch_size) for i in range(0, len(codes), batch_size)]
+    total = range(len(chunks) * steps)
+    ticks = iter(progress(total, desc=f'sampling {len(codes)} images ({sampler}-{steps}, w={guidance})') if show_progress else total)
+    out = [image_array(_denoise_chunk(run, codes[sl].to(dev), uncond[sl].to(dev), sl, ticks), signed=True) for sl in chunks]
     next(ticks, None)
     return np.concatenate(out)
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse, Param
 from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder, set_seed
+from .training import is_finished
 from .data import load_cohort, images_for, encode_conditions
 from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample
-from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, _prediction_table
+from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
 from .classndiff import ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
 from .quality import quality_report, field_cohort, classifier_cas_train_fn
@@ -138,7 +139,7 @@ def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
     if cfg.diffusion_steps: over['steps'] = cfg.diffusion_steps
     dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **over)
     folder = run_folder(Path(out), 'diffusion', dcfg)
-    if not (folder/'model.safetensors').exists():
+    if not is_finished(folder):
         fit_diffusion(dcfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
     return load_diffusion(folder), folder.name
 
@@ -195,8 +196,7 @@ def classndiff_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray,
     if cfg.diffusion_steps: over['steps'] = cfg.diffusion_steps
     ncfg = ClassNDiffConfig(diffusion=DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **over))
     folder = run_folder(Path(out), 'classndiff', ncfg)
-    done = (folder/'state.json').exists() and json.loads((folder/'state.json').read_text())['finished']
-    if not done: fit_classndiff(ncfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
+    if not is_finished(folder): fit_classndiff(ncfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
     return load_classndiff(folder), folder
 
 def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.DataFrame:
@@ -206,7 +206,7 @@ def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.
     if not cache.exists():
         probs = predict_classndiff(m, images); task = cohort.attrs['task']
         ccfg = _classifier_config(cfg, 'erm', seed).replace(source=f'classndiff:{folder.name}')
-        preds = _prediction_table(cohort, probs[:, 1] if task == 'binary' else probs, ccfg.config_hash())
+        preds = prediction_table(cohort, probs[:, 1] if task == 'binary' else probs, ccfg.config_hash())
         run = ClassifierRun(ccfg, preds, pd.DataFrame(), {}, folder)
         atomic_write_csv(cache, run_metrics(run, cohort, method='classndiff', n_boot=cfg.n_boot).assign(ratio=np.nan))
     return pd.read_csv(cache, keep_default_na=False, na_values=[''])

@@ -12,6 +12,7 @@ from fastcore.basics import patch
 from scipy.stats import binomtest
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance, poly_kernel
+from .training import image_tensor, scale_uint8
 from .data import encode_conditions
 
 # %% auto #0
@@ -29,10 +30,10 @@ def image_batch(images, # uint8 N x H x W x C array / tensor, uint8 N x C x H x 
     if images.ndim != 4: raise ValueError(f"images must be 4-d (N x H x W x C or N x C x H x W), got shape {tuple(images.shape)}")
     if is_np:
         if images.dtype != np.uint8: raise TypeError(f"numpy images must be uint8 N x H x W x C (the cohort contract), got {images.dtype}")
-        return torch.from_numpy(np.array(images)).permute(0, 3, 1, 2).float().div_(255)
+        return image_tensor(np.array(images))
     if images.dtype == torch.uint8:
         x = images.permute(0, 3, 1, 2) if images.shape[-1] in (1, 3) and images.shape[1] not in (1, 3) else images
-        return x.float().div_(255)
+        return scale_uint8(x)
     if not images.is_floating_point(): raise TypeError(f"image tensors must be uint8 or float, got {images.dtype}")
     return images.float()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
 from .core import atomic_write_bytes, atomic_write_csv, atomic_write_json, progress, torch_generator
+from .training import image_tensor, step_rows
 from .data import UNKNOWN, CohortBatch, CohortDataset, collate_batch, require_columns
 from fastcore.basics import patch
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MODES', 'label_columns', 'labeled_train', 'largest_remainder', 'property_values', 'sampling_plan',
            'check_plan', 'plan_conditions', 'load_synthetic_cohort', 'sample_synthetic_cohort', 'shuffled_labels',
-           'SyntheticDataset', 'MixedBatchSampler', 'MixedDataset', 'check_compatible', 'mixed_loader']
+           'SyntheticDataset', 'MixedBatchSampler', 'MixedDataset', 'check_compatible', 'MixedLoader', 'mixed_loader']
 
 # %% ../nbs/06_synthesis.ipynb #50ee39e4
 MODES = ('label_property', 'label')
@@ -301,8 +302,9 @@ class SyntheticDataset(torch.utils.data.Dataset):
 @patch
 def __getitems__(self:SyntheticDataset, idx:Sequence[int]) -> CohortBatch:
     "A collated batch of the items `idx` (one gather from the image array)."
-    idx = np.asarray(idx, np.int64); rows = self.rows[idx]
-    x = torch.from_numpy(np.ascontiguousarray(self.images[rows])).permute(0, 3, 1, 2).float().div_(255)
+    idx = np.asarray(idx, np.int64)
+    rows = self.rows[idx]
+    x = image_tensor(self.images[rows])
     if self.transform is not None: x = torch.stack([self.transform(xi) for xi in x])
     t = torch.from_numpy(idx)
     return CohortBatch(image=x, label=self.labels[t], attrs=self.attrs[t], site=self.sites[t], row=torch.from_numpy(rows))
@@ -325,42 +327,29 @@ class MixedBatchSampler(torch.utils.data.Sampler):
                 ):
         if not 0 <= ratio <= 1: raise ValueError(f"ratio (synthetic fraction per batch) must be in [0, 1], got {ratio}")
         if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.k_synth = int(math.floor(ratio * batch_size + 0.5)); self.k_real = batch_size - self.k_synth
+        self.k_synth = int(math.floor(ratio * batch_size + 0.5))
+        self.k_real = batch_size - self.k_synth
         if self.k_synth and n_synth < 1: raise ValueError(f"ratio={ratio} asks for {self.k_synth} synthetic images per batch but there are no synthetic images")
         if self.k_real and n_real < 1: raise ValueError(f"ratio={ratio} asks for {self.k_real} real images per batch but there are no real training images")
         self.n_real, self.n_synth, self.batch_size, self.ratio, self.seed = n_real, n_synth, batch_size, ratio, seed
-        self.steps, self.start_step, self._perms = steps, start_step, {}
+        self.steps, self.start_step = steps, start_step
 
 # %% ../nbs/06_synthesis.ipynb #8b3ef4d5
 @patch
-def _perm(self:MixedBatchSampler, side:int, n:int, epoch:int) -> np.ndarray:
-    "The permutation of epoch `epoch` of side `side` (0 real, 1 synthetic), cached."
-    key = (side, epoch)
-    if key not in self._perms:
-        if len(self._perms) > 8: self._perms.clear()
-        self._perms[key] = np.random.default_rng([self.seed, side, epoch]).permutation(n)
-    return self._perms[key]
-
-@patch
-def _draw(self:MixedBatchSampler, side:int, n:int, k:int, step:int) -> np.ndarray:
-    "The `k` indices of side `side` in batch `step`."
-    pos = np.arange(step * k, (step + 1) * k, dtype=np.int64); out = np.empty(k, np.int64)
-    for e in np.unique(pos // n): m = pos // n == e; out[m] = self._perm(side, n, int(e))[pos[m] % n]
-    return out
-
-@patch
 def batch(self:MixedBatchSampler, step:int) -> list[int]:
-    "The indices of batch `step`: real first, then synthetic (offset by n_real)."
-    real = self._draw(0, self.n_real, self.k_real, step) if self.k_real else np.empty(0, np.int64)
-    syn = self._draw(1, self.n_synth, self.k_synth, step) + self.n_real if self.k_synth else np.empty(0, np.int64)
+    "The indices of batch `step`: real first, then synthetic (offset by n_real); each side its own kit stream."
+    real = step_rows(self.n_real, self.k_real, step, (self.seed, 0)) if self.k_real else np.empty(0, np.int64)
+    syn = step_rows(self.n_synth, self.k_synth, step, (self.seed, 1)) + self.n_real if self.k_synth else np.empty(0, np.int64)
     return np.concatenate([real, syn]).tolist()
 
-# %% ../nbs/06_synthesis.ipynb #abbb8466
+# %% ../nbs/06_synthesis.ipynb #25cc26d9
 @patch
 def __iter__(self:MixedBatchSampler):
     "Batches `start_step`, `start_step + 1`, ... (`steps` of them, or forever)."
     step = self.start_step
-    while self.steps is None or step < self.start_step + self.steps: yield self.batch(step); step += 1
+    while self.steps is None or step < self.start_step + self.steps:
+        yield self.batch(step)
+        step += 1
 
 @patch
 def __len__(self:MixedBatchSampler) -> int:
@@ -407,6 +396,12 @@ def check_compatible(real:pd.DataFrame, # the real cohort
         if real.attrs.get(k) != synth.attrs.get(k): raise ValueError(f"synthetic cohort attrs[{k!r}] = {synth.attrs.get(k)} differs from the real cohort's {real.attrs.get(k)}")
 
 # %% ../nbs/06_synthesis.ipynb #edbbc606
+class MixedLoader(torch.utils.data.DataLoader):
+    "A DataLoader over a `MixedBatchSampler` that is also an *indexed* batch source: `batch(step)` gives batch `step`."
+    def batch(self, step:int) -> CohortBatch:
+        "The batch of training step `step`, without iterating up to it."
+        return self.collate_fn(self.dataset.__getitems__(self.batch_sampler.batch(step)))
+
 def mixed_loader(real:pd.DataFrame, # the real cohort (its labeled training rows are used)
                  real_images:np.ndarray, # the real cohort's full uint8 image array
                  synth:pd.DataFrame|None, # synthetic cohort (None only with ratio 0)
@@ -415,17 +410,16 @@ def mixed_loader(real:pd.DataFrame, # the real cohort (its labeled training rows
                  ratio:float=0.5, # fraction of synthetic images in every batch
                  seed:int=0, # seed of the batch order
                  steps:int|None=None, # number of batches (None: infinite)
-                 start_step:int=0, # first step (resume)
+                 start_step:int=0, # first step of the iteration
                  transform:Callable|None=None, # per-image transform of both sides
                  uint8:bool=False, # batch images as uint8 0..255 instead of float in [0, 1]
                  num_workers:int=0, # DataLoader workers
-                ) -> torch.utils.data.DataLoader:
-    "Step-based DataLoader of batches with exactly round(ratio * batch_size) synthetic images each."
+                ) -> MixedLoader:
+    "Step-based loader of batches with exactly round(ratio * batch_size) synthetic images each."
     if not 0 <= ratio <= 1: raise ValueError(f"ratio (synthetic fraction per batch) must be in [0, 1], got {ratio}")
     tr = labeled_train(real)
     if synth is not None: check_compatible(real, synth)
     sds = SyntheticDataset(synth, synth_images, transform) if synth is not None else None
     ds = MixedDataset(CohortDataset(tr, real_images, transform), sds, uint8)
     sampler = MixedBatchSampler(len(tr), len(sds) if sds is not None else 0, batch_size, ratio, seed, steps, start_step)
-    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate_batch, num_workers=num_workers,
-                                       persistent_workers=num_workers > 0)
+    return MixedLoader(ds, batch_sampler=sampler, collate_fn=collate_batch, num_workers=num_workers, persistent_workers=num_workers > 0)
