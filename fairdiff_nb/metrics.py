@@ -7,10 +7,14 @@ from __future__ import annotations
 import collections, itertools, os, warnings
 from concurrent.futures import ThreadPoolExecutor
 from threadpoolctl import threadpool_limits
-import numpy as np, pandas as pd
+import numpy as np, pandas as pd, torch
+from scipy import stats
+from sklearn.metrics import roc_curve
 
 # %% auto #0
-__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'MetricWarning', 'evaluate', 'cohort_groups', 'interval_table']
+__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'OPERATING', 'SEED_KEYS', 'MetricWarning', 'evaluate', 'cohort_groups',
+           'interval_table', 'high_risk_score', 'threshold_at_specificity', 'sensitivity_at_threshold', 'seed_interval',
+           'seed_summary', 'paired_differences']
 
 # %% ../nbs/03_metrics.ipynb #027118b4
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -18,9 +22,15 @@ METRICS = {'accuracy': 'higher', 'balanced_accuracy': 'higher', 'roc_auc': 'high
            'specificity': 'higher', 'high_risk_sensitivity': 'higher', 'ece': 'lower',
            'equalized_odds_difference': 'lower', 'demographic_parity_difference': 'lower'}
 GAP_ONLY = ('equalized_odds_difference', 'demographic_parity_difference')  # differences between groups: 'gap' rows only
+OPERATING = ('high_risk_sensitivity_at_', 'high_risk_specificity_at_')  # + the name of an operating point, e.g. 'spec80'
 
 class MetricWarning(UserWarning):
     "A metric is undefined (NaN) for a group, or cases were dropped."
+
+def _direction(m:str) -> str:
+    "'higher' or 'lower': which way metric `m` (or its per-class version 'm[cls]') is better."
+    base = m.split('[')[0]
+    return 'higher' if base.startswith(OPERATING) else METRICS[base]
 
 # %% ../nbs/03_metrics.ipynb #877cb579
 def _float_array(x, name:str) -> np.ndarray:
@@ -87,6 +97,22 @@ def _check_groups(groups:dict|None, n:int, unknown) -> dict[str, np.ndarray]:
         if clash: raise ValueError(f"groups[{attr!r}] has a group named {clash.pop()!r}, a name reserved for summary rows; rename it")
     return out
 
+# %% ../nbs/03_metrics.ipynb #eca0191c
+def _cross_groups(groups:dict, # attribute -> group of each case (None: no group), from `_check_groups`
+                  intersections, # tuples of 2 or more attribute names, e.g. [('sex', 'age_group')]
+                 ) -> tuple[dict, dict]:
+    "Intersection 'a x b' -> group of each case ('va|vb'; None if a part is None), and -> every combination of the parts' groups."
+    cross, levels = {}, {}
+    for combo in intersections or ():
+        combo = [str(a) for a in ([combo] if isinstance(combo, str) else combo)]
+        name = ' x '.join(combo)
+        if len(combo) < 2 or not set(combo) <= set(groups): raise ValueError(f"intersection {combo} must name 2 or more attributes of groups {list(groups)}")
+        if name in groups: raise ValueError(f"intersection {name!r} has the name of an attribute of groups")
+        parts = [groups[a] for a in combo]
+        cross[name] = np.array([None if None in row else '|'.join(row) for row in zip(*parts)], dtype=object)
+        levels[name] = ['|'.join(c) for c in itertools.product(*[sorted(set(g[g != None].tolist())) for g in parts])]
+    return cross, levels
+
 # %% ../nbs/03_metrics.ipynb #e5eecd12
 def _take(W:np.ndarray, idx:np.ndarray|slice) -> np.ndarray:
     "Columns `idx` of W: a view when they are a contiguous range (the usual case once cases are sorted), else a copy."
@@ -132,32 +158,53 @@ def _weighted_auc(W:np.ndarray, plan:dict) -> np.ndarray:
         return np.einsum('ij,ij->i', Wp, below2, dtype=np.float64) / (2. * Wp.sum(1, dtype=np.float64) * C[:, -1])
 
 # %% ../nbs/03_metrics.ipynb #5fa334b2
-def _bin_index(conf:np.ndarray, n_bins:int) -> np.ndarray:
-    "Equal-width calibration bin of each confidence: [k/n, (k+1)/n), the last bin closed at 1."
-    return np.clip(np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side='right') - 1, 0, n_bins - 1)
+def _bin_index(conf:np.ndarray, # confidences in [0, 1]
+               n_bins:int, # equal-width bins over [0, 1]
+               dtype=torch.float64, # precision of the comparison with the edges (torchmetrics: that of its input)
+              ) -> np.ndarray:
+    "Calibration bin of each confidence, as torchmetrics finds it: k where e_k <= conf < e_k+1, e = `torch.linspace(0, 1, n_bins + 1)`; 1 gets bin `n_bins`."
+    edges = torch.linspace(0, 1, n_bins + 1, dtype=dtype)
+    return torch.bucketize(torch.as_tensor(conf).to(dtype), edges, right=True).numpy() - 1
 
-def _binary_columns(y, p, pred, v, n_bins:int) -> np.ndarray:
+def _binary_columns(y, p, pred, v, n_bins:int, dtype=torch.float64) -> np.ndarray:
     "Columns n, positives, true positives, predicted positives, and per-bin sums of (y - p); `v` masks cases out."
     y = np.where(v > 0, y, 0.)
-    onehot = np.eye(n_bins)[_bin_index(p, n_bins)]
+    onehot = np.eye(n_bins + 1)[_bin_index(p, n_bins, dtype)]
     return np.column_stack([v, v * y, v * y * pred, v * pred, onehot * (v * (y - p))[:, None]])
+
+# %% ../nbs/03_metrics.ipynb #9fec30da
+def _is_high_risk(y:np.ndarray, task:str, hr:np.ndarray) -> np.ndarray:
+    "Whether each case's label is high-risk (multilabel: any high-risk finding is 1)."
+    return (y[:, hr] == 1).any(1) if task == 'multilabel' else np.isin(y, hr)
+
+def _high_risk_score(P:np.ndarray, task:str, hr:np.ndarray) -> np.ndarray:
+    "Score of the high-risk decision: summed probability of the high-risk classes; multilabel: their max."
+    if task == 'binary': P = np.column_stack([1 - P, P])
+    return P[:, hr].max(1) if task == 'multilabel' else P[:, hr].sum(1)
+
+def _operating_columns(d:dict, hy:np.ndarray) -> np.ndarray:
+    "Per operating point (name -> threshold on the high-risk score): high-risk, found, other, other selected."
+    if not d['ops']: return np.zeros((len(hy), 0))
+    s = _high_risk_score(d['P'], d['task'], d['high_risk'])
+    return np.column_stack([np.column_stack([hy, hy & (s >= t), ~hy, ~hy & (s >= t)]) for t in d['ops'].values()])
 
 # %% ../nbs/03_metrics.ipynb #f31417c1
 def _case_columns(d:dict, n_bins:int) -> np.ndarray:
-    "The per-case matrix X whose weighted sums give every metric of task `d['task']`, high-risk columns last."
-    y, P, pred, hr = d['y'], d['P'], d['pred'], d['high_risk']
-    if d['task'] == 'binary': cols = [_binary_columns(y, P, pred, np.ones(len(y)), n_bins)]
+    "The per-case matrix X whose weighted sums give every metric of task `d['task']`; high-risk, then operating-point columns last."
+    y, P, pred, hr, dt = d['y'], d['P'], d['pred'], d['high_risk'], d['bin_dtype']
+    if d['task'] == 'binary': cols = [_binary_columns(y, P, pred, np.ones(len(y)), n_bins, dt)]
     elif d['task'] == 'multilabel':
         v = (~np.isnan(y)).astype(float)
-        cols = [_binary_columns(y[:, l], P[:, l], pred[:, l], v[:, l], n_bins) for l in range(P.shape[1])]
-    else:
+        cols = [_binary_columns(y[:, l], P[:, l], pred[:, l], v[:, l], n_bins, dt) for l in range(P.shape[1])]
+    else:  # torchmetrics bins the top-label confidence in float32
         K = P.shape[1]; oy, op = np.eye(K)[y.astype(int)], np.eye(K)[pred]
         conf, right = P.max(1), (pred == y).astype(float)
-        cols = [np.ones((len(y), 1)), oy, op, oy * op, np.eye(n_bins)[_bin_index(conf, n_bins)] * (right - conf)[:, None]]
-    if d['task'] == 'multilabel': hy, hp = (y[:, hr] == 1).any(1), pred[:, hr].astype(bool).any(1)
-    else: hy, hp = np.isin(y, hr), np.isin(pred, hr)
-    return np.column_stack(cols + [hy, hy & hp, hp]).astype(np.float64)
+        cols = [np.ones((len(y), 1)), oy, op, oy * op, np.eye(n_bins + 1)[_bin_index(conf, n_bins, torch.float32)] * (right - conf)[:, None]]
+    hy = _is_high_risk(y, d['task'], hr)
+    hp = pred[:, hr].astype(bool).any(1) if d['task'] == 'multilabel' else np.isin(pred, hr)
+    return np.column_stack(cols + [hy, hy & hp, hp, _operating_columns(d, hy)]).astype(np.float64)
 
+# %% ../nbs/03_metrics.ipynb #42f98590
 def _auc_problems(d:dict) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     "(is positive, is negative, score) of each binary AUC the task needs."
     y, P = d['y'], d['P']
@@ -183,10 +230,11 @@ def _binary_metrics(S:np.ndarray, auc:np.ndarray) -> dict:
 def _task_metrics(d:dict, S:np.ndarray, A:np.ndarray, n_bins:int) -> dict:
     "Every metric (headline, per class 'name[cls]', internal '_...' for fairness) from sums `S` and AUCs `A`."
     task, names, hr = d['task'], d['names'], d['high_risk']
+    S, So = np.split(S, [S.shape[1] - 4 * len(d['ops'])], axis=1)  # operating-point sums last
     n, (hpos, htp, hp) = S[:, 0], S[:, -3:].T
     if task == 'binary': out = _binary_metrics(S[:, :-3], A[:, 0])
     elif task == 'multilabel':
-        w = 4 + n_bins
+        w = 5 + n_bins
         per = [_binary_metrics(S[:, l * w:(l + 1) * w], A[:, l]) for l in range(len(names))]
         out = {m: _fixed_mean(np.stack([q[m] for q in per], 1)) for m in per[0] if not m.startswith('_')}
         for m in per[0]: out.update({f'{m}[{c}]': q[m] for c, q in zip(names, per)})
@@ -201,6 +249,16 @@ def _task_metrics(d:dict, S:np.ndarray, A:np.ndarray, n_bins:int) -> dict:
             out.update({f'{m}[{c}]': X[:, k] for k, c in enumerate(names)})
         if len(hr): out.update(_tpr=htp / hpos, _fpr=(hp - htp) / (n - hpos), _sel=hp / n)
     if len(hr): out['high_risk_sensitivity'] = htp / hpos
+    return out | _operating_metrics(d, So)
+
+# %% ../nbs/03_metrics.ipynb #7a5d1827
+def _operating_metrics(d:dict, So:np.ndarray) -> dict:
+    "High-risk sensitivity and specificity at each operating point, from the sums of `_operating_columns`."
+    out = {}
+    for j, name in enumerate(d['ops']):
+        hy, found, other, selected = So[:, 4 * j:4 * j + 4].T
+        out[OPERATING[0] + name] = found / hy
+        out[OPERATING[1] + name] = 1 - selected / other
     return out
 
 # %% ../nbs/03_metrics.ipynb #776b41ab
@@ -222,26 +280,77 @@ def _interval(x:np.ndarray, n_boot:int, ci:float) -> tuple[float, float, float]:
     lo, hi = np.quantile(b, [(1 - ci) / 2, 1 - (1 - ci) / 2])
     return float(x[0]), float(lo), float(hi)
 
-def _gap(V:np.ndarray) -> np.ndarray:
-    "Max minus min over the rows (groups) of V (groups, resamples); NaN where any is NaN or under 2 groups."
-    return V.max(0) - V.min(0) if len(V) >= 2 else np.full(V.shape[1], np.nan)
+# %% ../nbs/03_metrics.ipynb #8b80da2f
+def _band(D:np.ndarray, # (rows, 1 + resamples): the observed values first, then each resample
+          n_boot:int, ci:float) -> tuple[np.ndarray, np.ndarray]|None:
+    "Simultaneous `ci` band (lower, upper) for the rows of D: observed +- c s (max-|t|); None if under half the resamples are defined."
+    keep = ~np.isnan(D[:, 1:]).any(0)
+    if n_boot == 0 or keep.sum() < n_boot / 2: return None
+    dev = D[:, 1:][:, keep] - D[:, :1]
+    s = np.sqrt((dev ** 2).mean(1))
+    c = np.quantile((np.abs(dev) / np.where(s > 0, s, 1)[:, None]).max(0), ci)
+    return D[:, 0] - c * s, D[:, 0] + c * s
+
+def _abs_bounds(lo:np.ndarray, hi:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Bounds of |d| for d in [lo, hi]."
+    return np.where((lo <= 0) & (hi >= 0), 0., np.minimum(np.abs(lo), np.abs(hi))), np.maximum(np.abs(lo), np.abs(hi))
+
+def _pair_differences(V:np.ndarray) -> np.ndarray:
+    "v_i - v_j for every pair of rows i < j of V (groups, resamples)."
+    i, j = np.triu_indices(len(V), 1)
+    return V[i] - V[j]
+
+# %% ../nbs/03_metrics.ipynb #d88b7e7a
+def _max_abs_interval(Ds:list, n_boot:int, ci:float) -> tuple[float, float, float]:
+    "Mean over blocks D of differences (None: undefined, left out) of max |d|, with its interval from one band for all rows."
+    Ds = [D for D in Ds if D is not None and len(D)]
+    if not Ds: return np.nan, np.nan, np.nan
+    value = float(np.mean([np.abs(D[:, 0]).max() for D in Ds]))
+    band = _band(np.concatenate(Ds), n_boot, ci)
+    if band is None: return value, np.nan, np.nan
+    lo, hi = (np.split(b, np.cumsum([len(D) for D in Ds])[:-1]) for b in _abs_bounds(*band))
+    return value, float(np.mean([b.max() for b in lo])), float(np.mean([b.max() for b in hi]))
+
+def _extreme_interval(V:np.ndarray, lowest:bool, n_boot:int, ci:float) -> tuple[float, float, float]:
+    "Min (`lowest`) or max over the rows (groups) of V, with its interval from a band for the rows."
+    agg, band = (np.min if lowest else np.max), _band(V, n_boot, ci)
+    return float(agg(V[:, 0])), *((np.nan, np.nan) if band is None else (float(agg(band[0])), float(agg(band[1]))))
+
+# %% ../nbs/03_metrics.ipynb #62863195
+def _check_high_risk(high_risk, n_cls:int) -> np.ndarray:
+    "High-risk class codes as an int array (empty for None); an error for codes out of range."
+    hr = np.array([] if high_risk is None else list(high_risk), dtype=int)
+    if len(hr) and (hr.min() < 0 or hr.max() >= n_cls): raise ValueError(f"high_risk must list class codes in 0..{n_cls-1}; got {list(high_risk)}")
+    return hr
+
+def _check_operating_points(ops, hr:np.ndarray) -> dict[str, float]:
+    "Operating point name -> threshold on the high-risk score (inf: nothing selected); they need high-risk classes."
+    ops = dict(ops or {})
+    if ops and not len(hr): raise ValueError("operating_points need high_risk (binary: high_risk=[1])")
+    for k, t in ops.items():
+        if not isinstance(t, (int, float, np.number)) or np.isnan(t): raise ValueError(f"operating_points[{k!r}] must be a threshold (a number), got {t!r}")
+    return {str(k): float(t) for k, t in ops.items()}
+
+def _input_precision(probs) -> torch.dtype:
+    "torch.float32 for float32 input (numpy, pandas or torch), else torch.float64: the precision torchmetrics bins it in."
+    return torch.float32 if str(getattr(probs, 'dtype', '')).removeprefix('torch.') == 'float32' else torch.float64
 
 # %% ../nbs/03_metrics.ipynb #7db3778b
-def _prepare(probs, labels, task, high_risk, threshold, drop_missing, class_names) -> tuple[dict, np.ndarray]:
-    "Validated task data (y, P, pred, high_risk, names, strata) and the mask of kept cases."
+def _prepare(probs, labels, task, high_risk, threshold, drop_missing, class_names, operating_points=None) -> tuple[dict, np.ndarray]:
+    "Validated task data (y, P, pred, high_risk, names, strata, ops, bin_dtype) and the mask of kept cases."
     P = _check_probs(probs, task)
     y, keep = _check_labels(labels, task, P, drop_missing)
     if not 0 <= threshold <= 1: raise ValueError(f"threshold must be in [0, 1], got {threshold}")
     n_cls = 2 if task == 'binary' else P.shape[1]
-    hr = np.array([] if high_risk is None else list(high_risk), dtype=int)
-    if len(hr) and (hr.min() < 0 or hr.max() >= n_cls): raise ValueError(f"high_risk must list class codes in 0..{n_cls-1}; got {list(high_risk)}")
+    hr = _check_high_risk(high_risk, n_cls)
     names = [str(c) for c in (class_names if class_names is not None else range(n_cls))]
     if len(names) != n_cls: raise ValueError(f"class_names has {len(names)} names for {n_cls} classes")
     P, y = P[keep], y[keep]
     if len(y) == 0: raise ValueError("no cases to evaluate (empty input, or every label missing)")
     pred = (P >= threshold).astype(int) if task != 'multiclass' else P.argmax(1)
     strata = np.zeros(len(y)) if task == 'multilabel' else y
-    return dict(task=task, y=y, P=P, pred=pred, high_risk=hr, names=names, strata=strata), keep
+    return dict(task=task, y=y, P=P, pred=pred, high_risk=hr, names=names, strata=strata,
+                ops=_check_operating_points(operating_points, hr), bin_dtype=_input_precision(probs)), keep
 
 def _case_order(d:dict) -> np.ndarray:
     "Cases sorted by bootstrap stratum, then (binary) by score: strata and AUC runs become contiguous column ranges."
@@ -249,17 +358,19 @@ def _case_order(d:dict) -> np.ndarray:
 
 # %% ../nbs/03_metrics.ipynb #6b662e37
 def _plan_evaluation(probs, labels, groups, task, high_risk, threshold, drop_missing, class_names, unknown,
-                     min_group_size, n_bins) -> tuple[dict, dict, dict, dict]:
+                     min_group_size, n_bins, operating_points=None, intersections=None) -> tuple[dict, dict, dict, dict]:
     "Checked data `d` (cases sorted), groups, subsets (key -> case indices) and plans of the subsets large enough."
-    d, keep = _prepare(probs, labels, task, high_risk, threshold, drop_missing, class_names)
+    d, keep = _prepare(probs, labels, task, high_risk, threshold, drop_missing, class_names, operating_points)
     order = _case_order(d)
     d.update({k: d[k][order] for k in ('y', 'P', 'pred', 'strata')})
     groups = {a: g[keep][order] for a, g in _check_groups(groups, len(keep), unknown).items()}
+    cross, levels = _cross_groups(groups, intersections)
+    groups |= cross
     X, problems = _case_columns(d, n_bins), _auc_problems(d)
     subsets = {('all', 'all'): np.arange(len(d['y']))}
     for a, g in groups.items():
-        for v in sorted(set(g[g != None].tolist())): subsets[(a, v)] = np.flatnonzero(g == v)
-    plans = {k: _subset_plan(idx, X, problems) for k, idx in subsets.items() if k[0] == 'all' or len(idx) >= min_group_size}
+        for v in levels.get(a) or sorted(set(g[g != None].tolist())): subsets[(a, v)] = np.flatnonzero(g == v)
+    plans = {k: _subset_plan(idx, X, problems) for k, idx in subsets.items() if k[0] == 'all' or len(idx) >= max(min_group_size, 1)}
     return d, groups, subsets, plans
 
 # %% ../nbs/03_metrics.ipynb #755cc5ff
@@ -302,7 +413,8 @@ def _warn_undefined(d, vals, subsets, plans, groups, min_group_size):
     labels = None if d['task'] == 'multilabel' else d['y'].astype(int)
     for (a, g), idx in subsets.items():
         if (a, g) not in plans:
-            warnings.warn(f"attribute {a!r}, group {g!r}: {len(idx)} cases < min_group_size={min_group_size}; "
+            why = f"{len(idx)} cases < min_group_size={min_group_size}" if len(idx) else 'no cases'
+            warnings.warn(f"attribute {a!r}, group {g!r}: {why}; "
                           "its metrics are NaN and it is left out of gaps and worst-group values", MetricWarning, stacklevel=3)
         elif msg := _group_report(a, g, len(idx), None if labels is None else labels[idx], vals[(a, g)]):
             warnings.warn(msg, MetricWarning, stacklevel=3)
@@ -318,44 +430,50 @@ def _group_values(vals, subsets, plans, a, key, n_rows) -> tuple[list, np.ndarra
     return gs, V, ~np.isnan(V[:, 0])
 
 def _metric_rows(m, vals, subsets, plans, groups, n_boot, ci) -> list:
-    "Rows of metric `m`: overall, each group, and per attribute its gap and worst group."
+    "Rows of metric `m`: overall, each group, and per attribute its gap and worst group (intervals from a band)."
     rows = [(m, 'all', 'all', *_interval(vals[('all', 'all')][m], n_boot, ci), len(subsets[('all', 'all')]))]
     for a in groups:
         gs, V, ok = _group_values(vals, subsets, plans, a, m, n_boot + 1)
         rows += [(m, a, g, *_interval(v, n_boot, ci), len(subsets[(a, g)])) for g, v in zip(gs, V)]
-        rows.append((m, a, 'gap', *_interval(_gap(V[ok]), n_boot, ci), sum(len(subsets[(a, g)]) for g, o in zip(gs, ok) if o)))
+        gap = _max_abs_interval([_pair_differences(V[ok])], n_boot, ci)
+        rows.append((m, a, 'gap', *gap, sum(len(subsets[(a, g)]) for g, o in zip(gs, ok) if o)))
         if not ok.any(): rows.append((m, a, 'worst', np.nan, np.nan, np.nan, 0)); continue
-        worst = V[ok].min(0) if METRICS[m.split('[')[0]] == 'higher' else V[ok].max(0)
+        worst = _extreme_interval(V[ok], _direction(m) == 'higher', n_boot, ci)
         g_worst = np.array(gs)[ok][np.flatnonzero(V[ok][:, 0] == worst[0])[0]]
-        rows.append((m, a, 'worst', *_interval(worst, n_boot, ci), len(subsets[(a, g_worst)])))
+        rows.append((m, a, 'worst', *worst, len(subsets[(a, g_worst)])))
     return rows
 
 # %% ../nbs/03_metrics.ipynb #f105f234
+def _rate_differences(vals, subsets, plans, a, key, n_rows) -> np.ndarray|None:
+    "Pairwise group differences of the internal rate `key` ('_tpr', ...) of attribute `a`; None (and a warning) under 2 groups."
+    gs, V, ok = _group_values(vals, subsets, plans, a, key, n_rows)
+    if ok.sum() >= 2: return _pair_differences(V[ok])
+    warnings.warn(f"attribute {a!r}: fewer than 2 groups with a defined {key.lstrip('_')}; its difference is NaN", MetricWarning, stacklevel=5)
+
 def _fairness_rows(d, vals, subsets, plans, groups, per_class, n_boot, ci) -> list:
     "Rows (metric, attribute, 'gap', ...) of the equalized-odds and demographic-parity differences."
     every = vals[('all', 'all')]
     sfx = [''] if '_tpr' in every else [f'[{c}]' for c in d['names'] if f'_tpr[{c}]' in every]
     rows = []
     for a in groups:
-        def gap(key):
-            gs, V, ok = _group_values(vals, subsets, plans, a, key, n_boot + 1)
-            if ok.sum() < 2: warnings.warn(f"attribute {a!r}: fewer than 2 groups with a defined {key.lstrip('_')}; its difference is NaN", MetricWarning, stacklevel=4)
-            return _gap(V[ok])
+        def differences(*keys):  # the rates' pairwise differences together (EOD: TPR and FPR); None if one is undefined
+            Ds = [_rate_differences(vals, subsets, plans, a, k, n_boot + 1) for k in keys]
+            return None if any(D is None for D in Ds) else np.concatenate(Ds)
         n = sum(len(subsets[k]) for k in plans if k[0] == a)
-        eod = np.stack([np.maximum(gap('_tpr' + s), gap('_fpr' + s)) for s in sfx], 1)  # NaN if either is
-        dpd = np.stack([gap('_sel' + s) for s in sfx], 1)
-        for m, M in (('equalized_odds_difference', eod), ('demographic_parity_difference', dpd)):
-            rows.append((m, a, 'gap', *_interval(_fixed_mean(M), n_boot, ci), n))
-            if sfx[0] and per_class: rows += [(m + s, a, 'gap', *_interval(M[:, j], n_boot, ci), n) for j, s in enumerate(sfx)]
+        for m, keys in (('equalized_odds_difference', ('_tpr', '_fpr')), ('demographic_parity_difference', ('_sel',))):
+            Ds = [differences(*[k + s for k in keys]) for s in sfx]
+            rows.append((m, a, 'gap', *_max_abs_interval(Ds, n_boot, ci), n))
+            if sfx[0] and per_class: rows += [(m + s, a, 'gap', *_max_abs_interval([D], n_boot, ci), n) for s, D in zip(sfx, Ds)]
     return rows if sfx else []
 
 # %% ../nbs/03_metrics.ipynb #59938c14
 def _metric_order(keys, per_class:bool) -> list[str]:
-    "Public metric names in `METRICS` order, each followed by its per-class versions when asked for."
+    "Public metric names in `METRICS` order (operating points after high-risk sensitivity), each followed by its per-class versions when asked for."
     out = []
     for m in METRICS:
         if m in keys: out.append(m)
         if per_class: out += [k for k in keys if k.startswith(m + '[')]
+        if m == 'high_risk_sensitivity': out += [k for k in keys if k.startswith(OPERATING)]
     return out
 
 # %% ../nbs/03_metrics.ipynb #1273ba8a
@@ -368,18 +486,20 @@ def evaluate(probs, # predicted probabilities: binary (N,) of class 1 or (N, 2);
              n_boot:int=1000, # bootstrap resamples (0: no intervals)
              seed:int=0, # seed of the resamples
              min_group_size:int=30, # groups with fewer cases get NaN metrics (and a warning)
-             ci:float=0.95, # level of the percentile intervals
+             ci:float=0.95, # level of the intervals
              n_bins:int=15, # equal-width bins of the ECE
              per_class:bool|None=None, # add 'metric[class]' rows; default: True for multilabel only
              class_names=None, # names of the classes / findings in per-class rows (default: their codes)
              drop_missing:bool=False, # drop missing labels (with a warning) instead of raising
              unknown=('unknown', -1), # group values that belong to no group
+             operating_points:dict|None=None, # name -> threshold on `high_risk_score`: adds 'high_risk_sensitivity_at_{name}', '..._specificity_...'
+             intersections=None, # tuples of attributes of `groups`, e.g. [('sex', 'age_group')]: adds attribute 'sex x age_group'
             ) -> pd.DataFrame:
     "Tidy table of metrics overall, per group, gap and worst group, with stratified bootstrap intervals."
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0: raise ValueError(f"n_boot must be a non-negative int, got {n_boot!r}")
     if not 0 < ci < 1: raise ValueError(f"ci must be in (0, 1), got {ci}")
-    d, groups, subsets, plans = _plan_evaluation(probs, labels, groups, task, high_risk, threshold, drop_missing,
-                                                 class_names, unknown, min_group_size, n_bins)
+    d, groups, subsets, plans = _plan_evaluation(probs, labels, groups, task, high_risk, threshold, drop_missing, class_names,
+                                                 unknown, min_group_size, n_bins, operating_points, intersections)
     vals = _resample_values(d, plans, n_boot, seed, n_bins)
     _warn_undefined(d, vals, subsets, plans, groups, min_group_size)
     per_class = d['task'] == 'multilabel' if per_class is None else per_class
@@ -387,7 +507,8 @@ def evaluate(probs, # predicted probabilities: binary (N,) of class 1 or (N, 2);
     rows += _fairness_rows(d, vals, subsets, plans, groups, per_class, n_boot, ci)
     df = pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n'])
     df.attrs.update(task=d['task'], n_boot=n_boot, seed=seed, ci=ci, min_group_size=min_group_size, n_bins=n_bins,
-                    threshold=threshold, high_risk=d['high_risk'].tolist())
+                    threshold=threshold, high_risk=d['high_risk'].tolist(), operating_points=d['ops'],
+                    small_groups=[(a, g, len(idx)) for (a, g), idx in subsets.items() if (a, g) not in plans])
     return df
 
 # %% ../nbs/03_metrics.ipynb #b9578fd4
@@ -413,3 +534,104 @@ def interval_table(df:pd.DataFrame, # output of `evaluate`
     out = df.assign(cell=cell).pivot(index=['attribute', 'group'], columns='metric', values='cell')
     rows = list(dict.fromkeys(zip(df.attribute, df.group)))
     return out.loc[rows, list(dict.fromkeys(df.metric))].fillna('').rename_axis(columns=None)
+
+# %% ../nbs/03_metrics.ipynb #8914c859
+def high_risk_score(probs, # as for `evaluate`: binary (N,) or (N, 2); multiclass (N, K); multilabel (N, L)
+                    task:str='binary', # 'binary', 'multiclass' or 'multilabel'
+                    high_risk=None, # high-risk class codes (multilabel: finding indices); default [1] for binary
+                   ) -> np.ndarray:
+    "Score of the high-risk decision per case: summed probability of the high-risk classes (binary default: p(class 1)); multilabel: their max."
+    P = _check_probs(probs, task)
+    hr = _check_high_risk([1] if high_risk is None and task == 'binary' else high_risk, 2 if task == 'binary' else P.shape[1])
+    if not len(hr): raise ValueError(f"high_risk must list the high-risk classes for task {task!r}")
+    return _high_risk_score(P, task, hr)
+
+def _high_risk_decision(probs, labels, task, high_risk, drop_missing) -> tuple[np.ndarray, np.ndarray]:
+    "High-risk score and whether the label is high-risk, for the cases kept (missing labels: an error, or dropped)."
+    hr = [1] if high_risk is None and task == 'binary' else high_risk
+    score = high_risk_score(probs, task, hr)
+    y, keep = _check_labels(labels, task, _check_probs(probs, task), drop_missing)
+    return score[keep], _is_high_risk(y, task, np.asarray(hr, dtype=int))[keep]
+
+# %% ../nbs/03_metrics.ipynb #9bb4fda9
+def threshold_at_specificity(probs, # validation probabilities (e.g. of `val_id`), as for `evaluate`
+                             labels, # their labels, as for `evaluate`
+                             task:str='binary', # 'binary', 'multiclass' or 'multilabel'
+                             high_risk=None, # high-risk class codes (multilabel: finding indices); default [1] for binary
+                             specificity:float=0.8, # target share of the other cases scoring below the threshold
+                             drop_missing:bool=False, # drop missing labels (with a warning) instead of raising
+                            ) -> float:
+    "Lowest threshold on `high_risk_score` whose specificity on these cases is >= `specificity` (inf if none below inf is)."
+    if not 0 < specificity <= 1: raise ValueError(f"specificity must be in (0, 1], got {specificity}")
+    score, hy = _high_risk_decision(probs, labels, task, high_risk, drop_missing)
+    if hy.all() or not hy.any(): raise ValueError(f"threshold_at_specificity needs high-risk and other cases; got {hy.sum()} high-risk of {len(hy)}")
+    fpr, _, thresholds = roc_curve(hy, score, drop_intermediate=False)
+    return float(thresholds[np.flatnonzero(1 - fpr >= specificity - 1e-12)[-1]])
+
+# %% ../nbs/03_metrics.ipynb #72ed6f9a
+def sensitivity_at_threshold(probs, # test probabilities, as for `evaluate`
+                             labels, # their labels
+                             groups:dict|None=None, # sensitive attribute -> group of each case, as for `evaluate`
+                             threshold:float=0.5, # on `high_risk_score`, e.g. `threshold_at_specificity` on val_id
+                             task:str='binary', # 'binary', 'multiclass' or 'multilabel'
+                             high_risk=None, # high-risk class codes; default [1] for binary
+                             name:str='spec80', # the metrics are 'high_risk_sensitivity_at_{name}' and '..._specificity_...'
+                             **kwargs, # passed to `evaluate`: n_boot, seed, min_group_size, intersections, ...
+                            ) -> pd.DataFrame:
+    "`evaluate`'s rows of high-risk sensitivity and specificity at `threshold` (overall, per group, gap, worst), same resamples."
+    hr = [1] if high_risk is None and task == 'binary' else high_risk
+    res = evaluate(probs, labels, groups, task, hr, operating_points={name: threshold}, **kwargs)
+    return res[res.metric.isin([OPERATING[0] + name, OPERATING[1] + name])].reset_index(drop=True)
+
+# %% ../nbs/03_metrics.ipynb #746f8a51
+def seed_interval(values, # one value per seed; NaN (undefined in that seed) is left out
+                  ci:float=0.95, # level of the t-interval
+                 ) -> dict:
+    "Mean over seeds, s.d., t-interval over seeds (mean +- t_(n-1) s / sqrt(n); NaN under 2 seeds) and the seeds used."
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    mean, sd = (x.mean() if n else np.nan), (x.std(ddof=1) if n > 1 else np.nan)
+    half = stats.t.ppf((1 + ci) / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan
+    return dict(mean=mean, sd=sd, ci_low=mean - half, ci_high=mean + half, n_seeds=n)
+
+# %% ../nbs/03_metrics.ipynb #a07c83db
+SEED_KEYS = ('method', 'split', 'metric', 'attribute', 'group')  # the columns that name one value across seeds
+
+def _seed_keys(results:pd.DataFrame, by) -> list[str]:
+    "Key columns (`by`, or those of SEED_KEYS present); an error for missing columns or a key repeated within a seed."
+    by = [c for c in SEED_KEYS if c in results.columns] if by is None else list(by)
+    missing = [c for c in ['seed', 'value', *by] if c not in results.columns]
+    if missing: raise KeyError(f"results has no column(s) {missing}; its columns are {list(results.columns)}")
+    dup = results.duplicated(by + ['seed'])
+    if dup.any(): raise ValueError(f"results has {dup.sum()} rows repeating a key {by + ['seed']}, e.g. "
+                                   f"({', '.join(map(str, results.loc[dup, by + ['seed']].iloc[0]))}); pass `by` with the column that tells them apart")
+    return by
+
+def seed_summary(results:pd.DataFrame, # one row per seed and value: columns `seed`, `value` and keys (e.g. `run_metrics` tables concatenated)
+                 by=None, # key columns; default: those of method, split, metric, attribute, group present
+                 ci:float=0.95, # level of the t-intervals
+                ) -> pd.DataFrame:
+    "Per key: mean over seeds with its t-interval over seeds (`seed_interval`), s.d. and the number of seeds."
+    by = _seed_keys(results, by)
+    rows = [dict(zip(by, k)) | seed_interval(g.value, ci) for k, g in results.groupby(by, sort=False, dropna=False)]
+    return pd.DataFrame(rows, columns=by + ['mean', 'sd', 'ci_low', 'ci_high', 'n_seeds'])
+
+# %% ../nbs/03_metrics.ipynb #de62e457
+def paired_differences(results:pd.DataFrame, # as for `seed_summary`, with a `method` column
+                       baseline:str='erm', # the method every other method is compared to
+                       by=None, # key columns besides `method`; default: those of split, metric, attribute, group present
+                       ci:float=0.95, # level of the t-intervals
+                      ) -> pd.DataFrame:
+    "Per method and key: mean over seeds of (method - baseline) on the same seed, with its t-interval over seeds."
+    by = _seed_keys(results, ['method', *(by or [c for c in SEED_KEYS[1:] if c in results.columns])])[1:]
+    if baseline not in set(results.method): raise ValueError(f"results has no rows of the baseline {baseline!r}; methods: {sorted(set(results.method))}")
+    base = results[results.method == baseline].set_index(by + ['seed']).value.rename('baseline')
+    other = results[results.method != baseline]
+    lone = ~pd.MultiIndex.from_frame(other[by + ['seed']]).isin(base.index)
+    if lone.any():
+        m, s = other[lone].iloc[0][['method', 'seed']]
+        warnings.warn(f"paired_differences: {lone.sum()} rows have no {baseline!r} row with the same key and seed "
+                      f"(e.g. method {m!r}, seed {s}); left out", MetricWarning, stacklevel=2)
+    pairs = other.join(base, on=by + ['seed'])
+    return seed_summary(pairs.assign(value=pairs.value - pairs.baseline), ['method', *by], ci).rename(columns={'mean': 'difference'})
