@@ -31,10 +31,11 @@ def diff(before:Path, after:Path) -> bool:
             x, y = a[a['method'] == m].reset_index(drop=True), b[b['method'] == m].reset_index(drop=True)
             if x.equals(y): print(f"{ds:12s} {m:26s} identical ({len(x)} rows)"); continue
             same = False
-            if x.shape != y.shape or not x.drop(columns='value').equals(y.drop(columns='value')):
+            keys = [c for c in x.columns if x[c].dtype == object]
+            if x.shape != y.shape or not x[keys].equals(y[keys]):
                 print(f"{ds:12s} {m:26s} DIFFERENT rows ({len(x)} vs {len(y)})"); continue
-            d = np.nanmax(np.abs(x['value'].to_numpy() - y['value'].to_numpy()))
-            print(f"{ds:12s} {m:26s} DIFFERENT values (max |delta| {d:.4g})")
+            d = np.abs(x['value'].to_numpy(float) - y['value'].to_numpy(float))
+            print(f"{ds:12s} {m:26s} DIFFERENT values (|delta| of value: median {np.nanmedian(d):.3g}, max {np.nanmax(d):.3g})")
     return same
 
 if __name__ == '__main__':

@@ -13,15 +13,15 @@ from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
 from .core import Config, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (scale_uint8, check_images, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
-from .data import encode_conditions, check_cohort, UNKNOWN
+from .data import encode_conditions, check_cohort, label_columns, labeled_rows, UNKNOWN
 
 # %% auto #0
-__all__ = ['TASKS', 'ARCHS', 'METHODS', 'PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'RUN_FILES', 'head_size', 'build_resnet',
-           'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of', 'resolve_group_attr',
-           'group_codes', 'CohortBatches', 'batch_targets', 'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment',
-           'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss', 'cohort_fingerprint', 'predict_proba',
-           'prediction_table', 'prediction_probs', 'ClassifierRun', 'load_run', 'run_model', 'train_classifier',
-           'run_metrics']
+__all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'RUN_FILES', 'head_size',
+           'build_resnet', 'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of',
+           'resolve_group_attr', 'group_codes', 'CohortBatches', 'batch_targets', 'rgb_to_hed', 'hed_to_rgb',
+           'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss',
+           'cohort_fingerprint', 'predict_proba', 'prediction_table', 'prediction_probs', 'ClassifierRun', 'load_run',
+           'run_model', 'train_classifier', 'run_metrics']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -151,7 +151,7 @@ class ClassifierConfig(Config):
             if getattr(self, k) < 1: raise ValueError(f"ClassifierConfig.{k} must be >= 1, got {getattr(self, k)}")
 
 # %% ../nbs/05_classifier.ipynb #87f4111e
-PRESETS = {
+CLASSIFIER_PRESETS = {
     'tiny': dict(arch='resnet18', width=8, steps=60, batch_size=32, eval_every=30, lr=1e-2),
     'quick': dict(arch='resnet18', width=8, steps=200, batch_size=64, eval_every=50, lr=2e-3),
     'paper': dict(arch='resnet50', width=64, steps=20000, batch_size=128, eval_every=1000, lr=1e-3),
@@ -161,8 +161,8 @@ def classifier_preset(name:str, # 'tiny', 'quick' or 'paper'
                       **overrides, # any ClassifierConfig field
                      ) -> ClassifierConfig:
     "The `ClassifierConfig` of a preset, with `overrides` applied."
-    if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; expected one of {list(PRESETS)}")
-    return ClassifierConfig(**{**PRESETS[name], **overrides})
+    if name not in CLASSIFIER_PRESETS: raise ValueError(f"unknown preset {name!r}; expected one of {list(CLASSIFIER_PRESETS)}")
+    return ClassifierConfig(**{**CLASSIFIER_PRESETS[name], **overrides})
 
 # %% ../nbs/05_classifier.ipynb #9d0079da
 def n_classes_of(cohort:pd.DataFrame) -> int:
@@ -197,11 +197,6 @@ def _targets(cohort:pd.DataFrame) -> torch.Tensor:
         t = torch.from_numpy(lab).float(); t[t < 0] = float('nan'); return t
     return torch.from_numpy(lab)
 
-def _labeled(cohort:pd.DataFrame) -> pd.DataFrame:
-    "Rows with a label (multilabel: at least one finding labeled)."
-    cols = cohort.attrs['label_cols'] if cohort.attrs['task'] == 'multilabel' else ['label']
-    return cohort[cohort[cols].notna().any(axis=1)]
-
 def _gather(images:np.ndarray, rows:np.ndarray) -> torch.Tensor:
     "uint8 (B, C, H, W) images of cohort rows `rows` (one sorted read, kind to memmaps)."
     order = np.argsort(rows, kind='stable'); x = np.empty((len(rows),) + images.shape[1:], np.uint8)
@@ -219,7 +214,7 @@ class CohortBatches:
                  group_attr:str='auto', # see `resolve_group_attr`
                  seed:int=0, # seed of the batch draws
                 ):
-        df = _labeled(cohort if split is None else cohort[cohort['split'] == split])
+        df = labeled_rows(cohort if split is None else cohort[cohort['split'] == split])
         if len(df) == 0: raise ValueError(f"split {split!r} of cohort {cohort.attrs.get('name')!r} has no labeled rows to train on")
         if sampler not in ('uniform', 'balanced'): raise ValueError(f"sampler must be 'uniform' or 'balanced', got {sampler!r}")
         self.rows, self.images, self.batch_size, self.sampler, self.seed = df.index.to_numpy(np.int64), images, batch_size, sampler, seed
@@ -399,8 +394,8 @@ def cohort_fingerprint(cohort:pd.DataFrame, # the cohort
                        images:np.ndarray, # its image array
                       ) -> str:
     "Short hash of the cohort table (rows, splits, labels, groups), its attrs and a sample of its images."
-    a = cohort.attrs; lc = a['label_cols'] if a['task'] == 'multilabel' else ['label']
-    cols = [c for c in ('image', 'split', 'site', *lc, *a.get('attributes', [])) if c in cohort.columns]
+    a = cohort.attrs
+    cols = [c for c in ('image', 'split', 'site', *label_columns(a), *a.get('attributes', [])) if c in cohort.columns]
     h = hashlib.sha256(pd.util.hash_pandas_object(cohort[cols], index=True).to_numpy().tobytes())
     h.update(json.dumps({k: a.get(k) for k in ('name', 'task', 'classes', 'sites', 'attr_values')}, sort_keys=True, default=str).encode())
     h.update(str(images.shape).encode()); h.update(np.ascontiguousarray(images[::max(1, len(images) // 256)]).tobytes())
@@ -414,7 +409,7 @@ def _check_inputs(cohort:pd.DataFrame, images:np.ndarray) -> None:
     if len(cohort) and cohort.index.max() >= len(images):
         raise IndexError(f"cohort row {cohort.index.max()} is outside the image array of {len(images)} images; pass the full cohort's array")
     for split, why in (('train', 'to train on'), ('val_id', 'for model selection')):
-        if len(_labeled(cohort[cohort['split'] == split])) == 0:
+        if len(labeled_rows(cohort[cohort['split'] == split])) == 0:
             raise ValueError(f"split {split!r} of cohort {cohort.attrs.get('name')!r} has no labeled rows; they are needed {why}")
 
 def _n_outputs(model:nn.Module, shape:tuple) -> int:
@@ -449,8 +444,8 @@ def prediction_table(cohort:pd.DataFrame, # the cohort the probabilities are for
                      config_hash:str, # the run that made them
                     ) -> pd.DataFrame:
     "The predictions table of a run: row, split, site, attributes, label(s), probabilities and the run's hash."
-    a = cohort.attrs; label_cols = a['label_cols'] if a['task'] == 'multilabel' else ['label']
-    df = cohort[['split', 'site', *a.get('attributes', []), *label_cols]].copy()
+    a = cohort.attrs
+    df = cohort[['split', 'site', *a.get('attributes', []), *label_columns(a)]].copy()
     df.insert(0, 'row', cohort.index.to_numpy())
     if a['task'] == 'binary': df['prob'] = probs
     else:
@@ -625,7 +620,7 @@ def _finish_run(loop:_Loop, cohort:pd.DataFrame, images:np.ndarray, folder:Path|
     result = dict(config_hash=h, method=cfg.method, seed=cfg.seed, source=cfg.source, best_step=loop.best.step, best_val_score=loop.best.score,
                   best_val_loss=loop.best.loss, select=f'{cfg.select_metric}/{cfg.select_by}', train_seconds=loop.t_train,
                   train_images_per_s=loop.n_seen / loop.t_train, task=loop.task, n_outputs=head_size(loop.task, n_classes_of(cohort)),
-                  small_stem=_small_stem(cfg, images), label_cols=a['label_cols'] if loop.task == 'multilabel' else ['label'],
+                  small_stem=_small_stem(cfg, images), label_cols=label_columns(a),
                   attributes=list(a.get('attributes', [])), group_attr=loop.attr, dro_q=loop.dro.q.tolist() if loop.dro is not None else None)
     run = ClassifierRun(cfg, preds, pd.DataFrame(loop.hist), result, folder, model)
     if folder is None: return run
@@ -681,7 +676,7 @@ def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapt
     source = train_source if train_source is not None else CohortBatches(
         cohort, images, cfg.batch_size, 'train', _resolve_sampler(cfg), loop.attr, cfg.seed + loop.acc.process_index)
     if _restore_loop(loop, folder) and verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: resuming at step {loop.step} in {folder}')
-    val, batches = _labeled(cohort[cohort['split'] == 'val_id']), _batches(source, loop.step)
+    val, batches = labeled_rows(cohort[cohort['split'] == 'val_id']), _batches(source, loop.step)
     for _ in progress(range(loop.step, cfg.steps), desc=f'{cfg.method} seed {cfg.seed}'):
         _train_step(loop, next(batches), cohort)
         if loop.step % cfg.eval_every and loop.step != cfg.steps: continue
@@ -703,16 +698,16 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
     "Tidy metrics table of a run on each split (via `fairdiff_nb.metrics.evaluate`), with method, seed and split columns."
     from fairdiff_nb.metrics import evaluate
     if not isinstance(run, ClassifierRun): run = load_run(run)
-    a = cohort.attrs; task = a['task']; lc = a['label_cols'] if task == 'multilabel' else ['label']
+    a, task, label_cols = cohort.attrs, cohort.attrs['task'], label_columns(cohort)
     splits = splits or {'id': 'test_id', 'ood': 'test_ood'}
     group_attrs = list(group_attrs) if group_attrs is not None else ['site', *a.get('attributes', [])]
     method = method or (run.config.method if run.config.source == 'real' else run.config.source)
     p = run.predictions; parts = []
     for name, sp in splits.items():
         sp = [sp] if isinstance(sp, str) else list(sp)
-        sel = p[p['split'].isin(sp) & p[lc].notna().any(axis=1)]
+        sel = p[p['split'].isin(sp) & p[label_cols].notna().any(axis=1)]
         if len(sel) == 0: raise ValueError(f"run {run.config.config_hash()} has no labeled predictions in split(s) {sp}")
-        labels = sel[lc].to_numpy('float64', na_value=np.nan); labels = labels if task == 'multilabel' else labels[:, 0]
+        labels = sel[label_cols].to_numpy('float64', na_value=np.nan); labels = labels if task == 'multilabel' else labels[:, 0]
         t = evaluate(prediction_probs(sel), labels, {g: sel[g].astype(str).to_numpy() for g in group_attrs}, task,
                      high_risk=a.get('high_risk') or None, n_boot=n_boot, seed=run.config.seed, **kwargs)
         parts.append(t.assign(split=name))

@@ -11,7 +11,7 @@ from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_w
 from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule,
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .diffusion import (DiffusionConfig, diffusion_config, toy_squares, condition_codes, drop_conditions,
-                                   DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, predict_eps, sample)
+                                   DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, predict_eps, sample, dropout_groups)
 from .classifier import build_resnet
 
 # %% auto #0
@@ -116,7 +116,7 @@ def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, s
     "Losses of one Class-N-Diff step: dict(loss, diffusion, clf, gated)."
     d = cfg.denoiser_config
     y = codes[:, d.field_names.index('label')].to(x0.device)
-    c = drop_conditions(codes, d.p_drop, d.p_drop_all, g).to(x0.device)
+    c = drop_conditions(codes, d.p_drop, d.p_drop_all, g, dropout_groups(d)).to(x0.device)
     noise = torch.randn(x0.shape, generator=g).to(x0.device)
     t = torch.randint(0, d.num_train_timesteps, (len(x0),), generator=g).to(x0.device)
     xt = sched.add_noise(x0, noise, t)

@@ -16,12 +16,13 @@ _log = logging.getLogger('fairdiff_nb.data')
 
 # %% auto #0
 __all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'LAZY_SOURCE_MODULES', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC',
-           'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'require_columns', 'check_cohort',
-           'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits', 'cohort_summary', 'register_source',
-           'available_sources', 'load_cohort', 'encode_labels', 'load_csv', 'encode_conditions', 'CohortBatch',
-           'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError', 'read_image', 'default_cache_dir',
-           'ImageCache', 'images_for', 'age_group', 'age_group_values', 'load_ham10000', 'load_camelyon17',
-           'chexpert_labels', 'load_chexpert', 'nih_finding_table', 'load_nih_cxr14', 'load_medmnist']
+           'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'require_columns', 'label_columns',
+           'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits',
+           'cohort_summary', 'register_source', 'available_sources', 'load_cohort', 'encode_labels', 'load_csv',
+           'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError',
+           'read_image', 'default_cache_dir', 'ImageCache', 'images_for', 'age_group', 'age_group_values',
+           'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert', 'nih_finding_table',
+           'load_nih_cxr14', 'load_medmnist']
 
 # %% ../nbs/01_data.ipynb #b3de0f80
 SPLITS = ('train', 'val_id', 'test_id', 'val_ood', 'test_ood', 'unlabeled')
@@ -40,6 +41,20 @@ def require_columns(df:pd.DataFrame, # the table to check
     for c in cols:
         if c not in df.columns: raise KeyError(f"{what} has no column {c!r}; columns present: {list(df.columns)}")
 
+# %% ../nbs/01_data.ipynb #a1db8252
+def label_columns(cohort:pd.DataFrame|dict, # a cohort, or its attrs
+                 ) -> list[str]:
+    "The label column(s) of a cohort: `['label']`, or `attrs['label_cols']` for multilabel tasks."
+    a = cohort if isinstance(cohort, dict) else cohort.attrs
+    return list(a['label_cols']) if a.get('task') == 'multilabel' else ['label']
+
+def labeled_rows(cohort:pd.DataFrame, # a cohort or a subset of one
+                ) -> pd.DataFrame:
+    "The rows with a label (multilabel: at least one finding labeled)."
+    cols = label_columns(cohort)
+    require_columns(cohort, cols, 'cohort')
+    return cohort[cohort[cols].notna().any(axis=1)]
+
 # %% ../nbs/01_data.ipynb #33a54c79
 def check_cohort(df:pd.DataFrame, # a cohort
                 ) -> pd.DataFrame:
@@ -48,7 +63,7 @@ def check_cohort(df:pd.DataFrame, # a cohort
     for k in ('name', 'task', 'classes', 'attributes', 'high_risk', 'sites', 'attr_values'):
         if k not in a: raise ValueError(f"cohort attrs lack {k!r}; attrs present: {sorted(a)}")
     if a['task'] not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {a['task']!r}")
-    label_cols = a.get('label_cols') if a['task'] == 'multilabel' else ['label']
+    label_cols = label_columns(a)
     require_columns(df, ['image', *label_cols, 'site', 'patient', 'split', *a['attributes']], 'cohort')
     for c in label_cols:
         if str(df[c].dtype) != 'Int64': raise TypeError(f"cohort column {c!r} must be Int64, got {df[c].dtype}")
@@ -84,8 +99,8 @@ def finish_cohort(df:pd.DataFrame, # columns image, label (or label_cols), site,
                  ) -> pd.DataFrame:
     "Normalise dtypes, set the attrs, assign splits, reset the index and check the contract."
     df = df.copy()
-    lcols = list(label_cols) if task == 'multilabel' else ['label']
-    for c in lcols: df[c] = df[c].astype('Int64')
+    label_col_names = list(label_cols) if task == 'multilabel' else ['label']
+    for c in label_col_names: df[c] = df[c].astype('Int64')
     df['site'] = df['site'].astype(str); df['patient'] = df['patient'].astype(str)
     for c in attributes: df[c] = _str_col(df[c])
     av = dict(attr_values or {})
@@ -94,7 +109,7 @@ def finish_cohort(df:pd.DataFrame, # columns image, label (or label_cols), site,
     df.attrs = dict(name=name, task=task, classes=list(classes), attributes=list(attributes),
                     high_risk=[int(h) for h in high_risk], sites=list(sites) if sites else sorted(df['site'].unique()),
                     attr_values={k: list(v) for k, v in av.items()})
-    if task == 'multilabel': df.attrs['label_cols'] = lcols
+    if task == 'multilabel': df.attrs['label_cols'] = label_col_names
     if image_root is not None: df.attrs['image_root'] = os.path.abspath(image_root)
     if image_array is not None: df.attrs['image_array'] = os.path.abspath(image_array) if str(image_array) else ''
     if spec is not None: df = assign_splits(df, spec)
@@ -226,8 +241,7 @@ def assign_splits(df:pd.DataFrame, # a cohort (the `split` column, if any, is re
     split[pt.index[pt.site.isin(set(spec.unlabeled_sites) - set(id_sites) - set(spec.ood_sites))]] = 'unlabeled'
     pt = pt_all
     df['split'] = df['patient'].astype(str).map(split).astype(str)
-    lcols = df.attrs['label_cols'] if df.attrs.get('task') == 'multilabel' else ['label'] if 'label' in df else []
-    for c in lcols: df.loc[df['split'] == 'unlabeled', c] = pd.NA
+    for c in (label_columns(df) if df.attrs.get('task') == 'multilabel' or 'label' in df else []): df.loc[df['split'] == 'unlabeled', c] = pd.NA
     _check_nonempty(df, spec, id_sites, pt.groupby('site').size().to_dict())
     df.attrs['split_spec'] = spec.to_dict()
     return df
@@ -355,8 +369,7 @@ def encode_conditions(df:pd.DataFrame, # a cohort (or a subset of one)
                      ) -> dict[str, np.ndarray]:
     "int64 codes for 'label', each attribute and 'site'; -1 = null."
     a = df.attrs; out = {}
-    lcols = a['label_cols'] if a.get('task') == 'multilabel' else ['label']
-    lab = np.stack([np.array(df[c].astype('Int64').fillna(-1).to_numpy(np.int64)) for c in lcols], 1)
+    lab = np.stack([np.array(df[c].astype('Int64').fillna(-1).to_numpy(np.int64)) for c in label_columns(a)], 1)
     out['label'] = lab if a.get('task') == 'multilabel' else lab[:, 0]
     for c in a.get('attributes', []):
         values = a.get('attr_values', {}).get(c) or sorted(v for v in df[c].unique() if v != UNKNOWN)

@@ -4,19 +4,22 @@
 
 # %% ../nbs/04_diffusion.ipynb #3fe7fc79
 from __future__ import annotations
-import dataclasses, json, math, os, time, warnings
+import dataclasses, io, json, math, os, time, warnings
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
-from .training import (image_tensor, image_array, check_images, step_rows, step_generator, lr_schedule, make_accelerator,
+from .core import Config, set_seed, torch_generator, atomic_write_bytes, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .training import (image_tensor, image_array, check_images, step_rows, weighted_step_rows, step_generator, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info)
 
 # %% auto #0
-__all__ = ['PRESETS', 'PRECISIONS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config', 'cohort_fields',
-           'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes', 'drop_conditions', 'DiffusionModel',
-           'n_params', 'noise_scheduler', 'TrainResult', 'fit_diffusion', 'load_diffusion', 'noise_coefficients',
-           'predict_x0', 'predict_eps', 'make_sampler', 'guided_output', 'sample', 'sample_grid', 'show_grid']
+__all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config',
+           'cohort_fields', 'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes', 'dropout_groups',
+           'drop_conditions', 'dropout_shares', 'DiffusionModel', 'n_params', 'noise_scheduler',
+           'class_balance_weights', 'TrainResult', 'build_autoencoder', 'encode_latents', 'fit_autoencoder',
+           'load_autoencoder', 'LatentRows', 'reconstruct', 'reconstruction_report', 'fit_diffusion', 'load_diffusion',
+           'noise_coefficients', 'predict_x0', 'predict_eps', 'make_sampler', 'guided_output', 'sample', 'sample_grid',
+           'show_grid']
 
 # %% ../nbs/04_diffusion.ipynb #ddcd6b30
 def toy_squares(n:int, # number of images
@@ -37,7 +40,7 @@ def toy_squares(n:int, # number of images
     return (img*255).round().astype(np.uint8), codes, label
 
 # %% ../nbs/04_diffusion.ipynb #13c6160e
-PRESETS = {
+DIFFUSION_PRESETS = {
     'tiny': dict(image_size=16, block_out_channels=(16, 32), layers_per_block=1, attention=(False, False),
                  mid_attention=False, norm_num_groups=8, batch_size=16, steps=60, lr=2e-3, warmup_steps=5,
                  checkpoint_every=0, mixed_precision='no', ema_decay=0.99),
@@ -51,6 +54,7 @@ PRESETS = {
 
 # %% ../nbs/04_diffusion.ipynb #85e373d2
 PRECISIONS = ('auto', 'bf16', 'no')
+DROPOUTS = ('field', 'group')
 
 def _deep_tuple(o): return tuple(_deep_tuple(v) for v in o) if isinstance(o, (list, tuple)) else o
 
@@ -59,11 +63,20 @@ class DiffusionConfig(Config):
     "Model, conditioning and training of a conditional diffusion model."
     fields: tuple = (('label', 2),)  # (name, number of values) per condition field, in order
     mode: str = 'label_property'  # 'label' (only the label conditions) or 'label_property' (label + attributes + site)
-    p_drop: float = 0.15  # per-field probability of replacing a condition by null in training
+    dropout: str = 'field'  # 'field': each field nulled alone; 'group': [label] and [attributes + site] nulled as groups
+    p_drop: float = 0.15  # probability of nulling a field ('field') or a group ('group') in training
     p_drop_all: float = 0.1  # probability of nulling all fields at once (the unconditional model for guidance)
+    class_balance: float = 0.  # rows drawn with weight (label count)^-class_balance: 0 = uniform, 1 = every label equally
     preset: str = 'quick'
     image_size: int = 32
     channels: int = 3
+    patch_size: int = 1  # space-to-depth factor: the UNet runs at image_size / patch_size on channels * patch_size^2
+    latent_factor: int = 1  # > 1: the denoiser runs on the latents of an autoencoder that downsamples by this factor
+    latent_channels: int = 4  # channels of those latents
+    ae_width: int = 16  # channels of the autoencoder's first level (doubled once below it)
+    ae_steps: int = 400  # training steps of the autoencoder
+    ae_lr: float = 3e-3  # its learning rate (AdamW, warm-up + cosine)
+    ae_kl: float = 1e-6  # weight of the autoencoder's KL term (a nearly deterministic latent, as in latent diffusion)
     block_out_channels: tuple = (32, 64, 64)
     layers_per_block: int = 1
     attention: tuple = (False, False, False)  # self-attention in each resolution level (first = full resolution)
@@ -88,30 +101,47 @@ class DiffusionConfig(Config):
     def __post_init__(self):
         object.__setattr__(self, 'fields', _deep_tuple(self.fields))
         for k in ('block_out_channels', 'attention'): object.__setattr__(self, k, _deep_tuple(getattr(self, k)))
-        if self.mode not in ('label', 'label_property'): raise ValueError(f"mode must be 'label' or 'label_property', got {self.mode!r}")
-        if self.prediction_type not in ('epsilon', 'v_prediction'): raise ValueError(f"prediction_type must be 'epsilon' or 'v_prediction', got {self.prediction_type!r}")
-        if self.mixed_precision not in PRECISIONS: raise ValueError(f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}")
-        if len(self.attention) != len(self.block_out_channels): raise ValueError(f"attention has {len(self.attention)} levels but block_out_channels has {len(self.block_out_channels)}")
-        names = [n for n, _ in self.fields]
-        if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")
-        for n, k in self.fields:
-            if int(k) < 1: raise ValueError(f"condition field {n!r} needs at least one value, got {k}")
-        for p in ('p_drop', 'p_drop_all'):
-            if not 0 <= getattr(self, p) < 1: raise ValueError(f"{p} must be in [0, 1), got {getattr(self, p)}")
+        _check_config(self)
 
     @property
     def field_names(self) -> list: return [n for n, _ in self.fields]
 
+    @property
+    def sample_shape(self) -> tuple:
+        "(C, H, W) of what the denoiser's sampler draws: pixels, or latents for the latent route."
+        if self.latent_factor > 1: return (self.latent_channels, self.image_size // self.latent_factor, self.image_size // self.latent_factor)
+        return (self.channels, self.image_size, self.image_size)
+
     @classmethod
     def from_dict(cls, d:dict): return cls(**{k: v for k, v in d.items() if k != '__class__'})
+
+# %% ../nbs/04_diffusion.ipynb #44857d06
+def _check_config(cfg:DiffusionConfig) -> None:
+    "Raise naming the field when a `DiffusionConfig` cannot be built."
+    def one_of(name, allowed):
+        if getattr(cfg, name) not in allowed: raise ValueError(f"{name} must be one of {allowed}, got {getattr(cfg, name)!r}")
+    one_of('mode', ('label', 'label_property')); one_of('prediction_type', ('epsilon', 'v_prediction'))
+    one_of('mixed_precision', PRECISIONS); one_of('dropout', DROPOUTS)
+    if len(cfg.attention) != len(cfg.block_out_channels): raise ValueError(f"attention has {len(cfg.attention)} levels but block_out_channels has {len(cfg.block_out_channels)}")
+    names = [n for n, _ in cfg.fields]
+    if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")
+    for n, k in cfg.fields:
+        if int(k) < 1: raise ValueError(f"condition field {n!r} needs at least one value, got {k}")
+    for p in ('p_drop', 'p_drop_all'):
+        if not 0 <= getattr(cfg, p) < 1: raise ValueError(f"{p} must be in [0, 1), got {getattr(cfg, p)}")
+    if cfg.patch_size > 1 and cfg.latent_factor > 1: raise ValueError("choose one route: patch_size > 1 (patched pixels) or latent_factor > 1 (latents), not both")
+    for k in ('patch_size', 'latent_factor'):
+        f = getattr(cfg, k)
+        if f < 1 or f & (f - 1) or cfg.image_size % f: raise ValueError(f"{k} must be a power of 2 that divides image_size {cfg.image_size}, got {f}")
+    if cfg.class_balance < 0: raise ValueError(f"class_balance must be >= 0, got {cfg.class_balance}")
 
 # %% ../nbs/04_diffusion.ipynb #b1ce70ba
 def diffusion_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
                      fields=(('label', 2),), # (name, number of values) per condition field
                      **overrides) -> DiffusionConfig:
     "A `DiffusionConfig` from a preset, with `overrides` applied."
-    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; presets are {sorted(PRESETS)}")
-    return DiffusionConfig(**{**PRESETS[preset], 'preset': preset, 'fields': fields, **overrides})
+    if preset not in DIFFUSION_PRESETS: raise ValueError(f"unknown preset {preset!r}; presets are {sorted(DIFFUSION_PRESETS)}")
+    return DiffusionConfig(**{**DIFFUSION_PRESETS[preset], 'preset': preset, 'fields': fields, **overrides})
 
 def cohort_fields(cohort:pd.DataFrame) -> tuple:
     "The condition fields of a cohort: label, its sensitive attributes and site, with their number of values."
@@ -193,34 +223,63 @@ def condition_codes(cfg:DiffusionConfig, # gives the fields and their sizes
     return torch.from_numpy(out)
 
 # %% ../nbs/04_diffusion.ipynb #5dfd4833
+def dropout_groups(cfg:DiffusionConfig) -> list:
+    "Column groups nulled together in training: one per field ('field'), or [label] and [everything else] ('group')."
+    names = cfg.field_names
+    if cfg.dropout == 'field' or 'label' not in names or len(names) == 1: return [[i] for i in range(len(names))]
+    return [[names.index('label')], [i for i, n in enumerate(names) if n != 'label']]
+
 def drop_conditions(codes:torch.Tensor, # (B, n_fields) codes
-                    p_drop:float, # per-field null probability
+                    p_drop:float, # null probability of each group
                     p_drop_all:float=0., # probability of nulling a whole row
                     generator:torch.Generator|None=None,
+                    groups:list|None=None, # column groups nulled together (default: one group per field)
                    ) -> torch.Tensor:
-    "Replace codes by null (-1) independently per field, and whole rows at once."
-    m = torch.rand(codes.shape, generator=generator) < p_drop
+    "Replace codes by null (-1), independently per group of fields, and whole rows at once."
+    groups = groups if groups is not None else [[j] for j in range(codes.shape[1])]
+    drop = torch.rand(codes.shape[0], len(groups), generator=generator) < p_drop
+    m = torch.zeros(codes.shape, dtype=torch.bool)
+    for k, cols in enumerate(groups): m[:, cols] = drop[:, k:k + 1]
     m |= torch.rand(codes.shape[0], 1, generator=generator) < p_drop_all
     return codes.masked_fill(m, -1)
 
+# %% ../nbs/04_diffusion.ipynb #90883b48
+def dropout_shares(cfg:DiffusionConfig, # the dropout settings (dropout, p_drop, p_drop_all)
+                   codes:torch.Tensor, # (N, n_fields) training codes before dropout (-1 = null)
+                   draws:int=20, # dropout draws of every row
+                   seed:int=0,
+                  ) -> pd.Series:
+    "Share of training rows that reach each pattern of kept fields, measured by running `drop_conditions`."
+    g = torch_generator(seed)
+    d = torch.cat([drop_conditions(codes, cfg.p_drop, cfg.p_drop_all, g, dropout_groups(cfg)) for _ in range(draws)])
+    kept = (d >= 0).numpy()
+    names = np.array(cfg.field_names)
+    keys = ['+'.join(names[k]) if k.any() else 'unconditional' for k in kept]
+    return pd.Series(keys).value_counts(normalize=True).rename('share')
+
 # %% ../nbs/04_diffusion.ipynb #4a341268
 class DiffusionModel(nn.Module):
-    "A `UNet2DModel` conditioned through a `ConditionEncoder` (class_embed_type='identity')."
+    "A `UNet2DModel` conditioned through a `ConditionEncoder` (class_embed_type='identity'), on pixels, patches or latents."
     def __init__(self, cfg:DiffusionConfig):
         super().__init__()
         from diffusers import UNet2DModel
         self.cfg = cfg
+        c, s, _ = cfg.sample_shape
+        p = cfg.patch_size
         down = tuple('AttnDownBlock2D' if a else 'DownBlock2D' for a in cfg.attention)
         up = tuple('AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(cfg.attention))
-        self.unet = UNet2DModel(sample_size=cfg.image_size, in_channels=cfg.channels, out_channels=cfg.channels,
+        self.unet = UNet2DModel(sample_size=s // p, in_channels=c * p * p, out_channels=c * p * p,
                                 block_out_channels=cfg.block_out_channels, layers_per_block=cfg.layers_per_block,
                                 down_block_types=down, up_block_types=up, add_attention=cfg.mid_attention,
                                 norm_num_groups=cfg.norm_num_groups, class_embed_type='identity')
         self.encoder = ConditionEncoder(cfg.fields, cfg.block_out_channels[0] * 4, cfg.mode)
 
     def forward(self, x:torch.Tensor, t:torch.Tensor, codes:torch.Tensor) -> torch.Tensor:
-        "Predicted noise (or v) for noisy images `x` at timesteps `t` under condition `codes`."
-        return self.unet(x, t, class_labels=self.encoder(codes)).sample
+        "Predicted noise (or v) for noisy inputs `x` at timesteps `t` under condition `codes`."
+        p = self.cfg.patch_size
+        if p > 1: x = F.pixel_unshuffle(x, p)  # space-to-depth: the UNet runs at 1/p of the resolution
+        out = self.unet(x, t, class_labels=self.encoder(codes)).sample
+        return F.pixel_shuffle(out, p) if p > 1 else out
 
 def n_params(m:nn.Module) -> int: return sum(p.numel() for p in m.parameters())
 
@@ -229,20 +288,34 @@ def noise_scheduler(cfg:DiffusionConfig):
     "The training `DDPMScheduler` of `cfg` (samplers are built from its config)."
     from diffusers import DDPMScheduler
     return DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps, beta_schedule=cfg.beta_schedule,
-                         prediction_type=cfg.prediction_type, clip_sample=True)
+                         prediction_type=cfg.prediction_type, clip_sample=cfg.latent_factor == 1)  # latents are not in [-1, 1]
 
-def _training_batch(cfg, sched, images, codes, rows, g):
-    "Noisy inputs, timesteps, dropped codes and regression target of one step."
-    rows = np.sort(rows)  # sorted reads are faster on memory-mapped arrays; order within a batch does not matter
-    x0 = image_tensor(images[rows], signed=True)
-    c = codes[torch.from_numpy(rows)]
-    if cfg.hflip: x0 = torch.where(torch.rand(len(x0), 1, 1, 1, generator=g) < 0.5, x0.flip(3), x0)
-    c = drop_conditions(c, cfg.p_drop, cfg.p_drop_all, g)
+def _training_batch(cfg, sched, x0:torch.Tensor, codes:torch.Tensor, g:torch.Generator, mirrored:torch.Tensor|None=None):
+    "Noisy inputs, timesteps, dropped codes and regression target of one step, from clean inputs `x0` and their codes."
+    if cfg.hflip:  # `mirrored`: the inputs of the mirror images (latents), else x0 flipped
+        flip = torch.rand(len(x0), 1, 1, 1, generator=g) < 0.5
+        x0 = torch.where(flip, x0.flip(3) if mirrored is None else mirrored, x0)
+    c = drop_conditions(codes, cfg.p_drop, cfg.p_drop_all, g, dropout_groups(cfg))
     noise = torch.randn(x0.shape, generator=g)
     t = torch.randint(0, cfg.num_train_timesteps, (len(x0),), generator=g)
     xt = sched.add_noise(x0, noise, t)
     target = noise if cfg.prediction_type == 'epsilon' else sched.get_velocity(x0, noise, t)
     return xt, t, c, target
+
+# %% ../nbs/04_diffusion.ipynb #584aab09
+def class_balance_weights(labels:np.ndarray, # label code of every training row (-1 = unlabeled)
+                          alpha:float, # 0 = uniform, 1 = every class equally often
+                         ) -> np.ndarray:
+    "Row weights: labeled rows by count(label)^-alpha, their total share kept; unlabeled rows weight 1."
+    labels = np.asarray(labels)
+    w = np.ones(len(labels))
+    lab = labels >= 0
+    if alpha == 0 or not lab.any(): return w
+    vals, counts = np.unique(labels[lab], return_counts=True)
+    per_class = dict(zip(vals.tolist(), counts.astype(float) ** -alpha))
+    w[lab] = [per_class[v] for v in labels[lab].tolist()]
+    w[lab] *= lab.sum() / w[lab].sum()
+    return w
 
 # %% ../nbs/04_diffusion.ipynb #1da862f8
 def _new_training(cfg:DiffusionConfig):
@@ -293,11 +366,17 @@ class TrainResult:
     param_checksum: float = float('nan')  # sum of the training weights (equal on every rank when gradients are synced)
 
 # %% ../nbs/04_diffusion.ipynb #8dfe7c74
-def _diffusion_loss(cfg:DiffusionConfig, model, sched, images:np.ndarray, codes:torch.Tensor, step:int, acc) -> torch.Tensor:
+def _step_batch_rows(cfg:DiffusionConfig, n:int, weights:np.ndarray|None, step:int, rank:int, world:int) -> np.ndarray:
+    "The training rows of `step` on `rank`: the kit's stream, or class-balanced draws when `weights` are given."
+    if weights is None: return step_rows(n, cfg.batch_size, step, cfg.seed, rank, world)
+    return weighted_step_rows(weights, cfg.batch_size, step, cfg.seed, rank)
+
+def _diffusion_loss(cfg:DiffusionConfig, model, sched, data, codes:torch.Tensor, weights, step:int, acc) -> torch.Tensor:
     "The loss of training step `step` on this process: its rows, its generator, one forward."
     rank, world = acc.process_index, acc.num_processes
-    rows = step_rows(len(images), cfg.batch_size, step, cfg.seed, rank, world)
-    xt, t, c, target = _training_batch(cfg, sched, images, codes, rows, step_generator(cfg.seed, step, rank))
+    rows = np.sort(_step_batch_rows(cfg, len(codes), weights, step, rank, world))  # sorted reads are faster on memmaps
+    x0, mirrored = data.clean(rows) if hasattr(data, 'clean') else (image_tensor(data[rows], signed=True), None)
+    xt, t, c, target = _training_batch(cfg, sched, x0, codes[torch.from_numpy(rows)], step_generator(cfg.seed, step, rank), mirrored)
     pred = model(xt.to(acc.device), t.to(acc.device), c.to(acc.device))
     return F.mse_loss(pred.float(), target.to(acc.device))
 
@@ -351,9 +430,9 @@ def _start_training(cfg:DiffusionConfig, out:Path, acc) -> _Training:
     return _Training(cfg, acc, net, model, opt, lr_sched, ema, step, log, ck)
 
 # %% ../nbs/04_diffusion.ipynb #fbd4482f
-def _train_step(tr:_Training, sched, images:np.ndarray, codes:torch.Tensor, loss_hook:Callable|None) -> float:
+def _train_step(tr:_Training, sched, images, codes:torch.Tensor, weights:np.ndarray|None, loss_hook:Callable|None) -> float:
     "One optimiser step of the run (and its EMA update); return its loss."
-    loss = _diffusion_loss(tr.cfg, tr.model, sched, images, codes, tr.step, tr.acc)
+    loss = _diffusion_loss(tr.cfg, tr.model, sched, images, codes, weights, tr.step, tr.acc)
     if loss_hook is not None: loss = loss_hook(tr.step + 1, loss)
     value = _finite_loss(loss, tr.acc, tr.step + 1, tr.last_ck)
     tr.acc.backward(loss)
@@ -376,6 +455,114 @@ def _checkpoint_if_due(tr:_Training, out:Path, stop:int) -> list:
     tr.acc.wait_for_everyone()
     return written
 
+# %% ../nbs/04_diffusion.ipynb #ee133da6
+def build_autoencoder(cfg:DiffusionConfig):
+    "The `AutoencoderKL` of a latent config: log2(latent_factor) + 1 levels, one ResNet block each."
+    from diffusers import AutoencoderKL
+    levels = int(math.log2(cfg.latent_factor)) + 1
+    widths = tuple(cfg.ae_width * min(2 ** i, 2) for i in range(levels))
+    return AutoencoderKL(in_channels=cfg.channels, out_channels=cfg.channels, down_block_types=('DownEncoderBlock2D',) * levels,
+                         up_block_types=('UpDecoderBlock2D',) * levels, block_out_channels=widths, layers_per_block=1,
+                         latent_channels=cfg.latent_channels, norm_num_groups=min(8, cfg.ae_width), sample_size=cfg.image_size)
+
+def _autoencoder_step(ae, opt, sched, cfg:DiffusionConfig, images:np.ndarray, step:int) -> float:
+    "One step of the autoencoder: its rows and generator from the kit, flips, MSE + ae_kl * KL."
+    g = step_generator(cfg.seed, step, rank=7)  # its own stream, apart from the denoiser's
+    x = image_tensor(images[np.sort(step_rows(len(images), cfg.batch_size, step, (cfg.seed, 7)))], signed=True)
+    if cfg.hflip: x = torch.where(torch.rand(len(x), 1, 1, 1, generator=g) < 0.5, x.flip(3), x)
+    post = ae.encode(x).latent_dist
+    loss = F.mse_loss(ae.decode(post.sample(generator=g)).sample, x) + cfg.ae_kl * post.kl().mean()
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    sched.step()
+    return loss.item()
+
+# %% ../nbs/04_diffusion.ipynb #12665843
+@torch.no_grad()
+def encode_latents(ae, images:np.ndarray, batch_size:int=256, flip:bool=False) -> np.ndarray:
+    "Posterior means of uint8 images (mirrored first when `flip`): float32 N x C x h x w."
+    out = []
+    for i in range(0, len(images), batch_size):
+        x = image_tensor(images[i:i + batch_size], signed=True)
+        out.append(ae.encode(x.flip(3) if flip else x).latent_dist.mode().numpy())
+    return np.concatenate(out).astype(np.float32)
+
+def _save_npy(path:Path, x:np.ndarray) -> Path:
+    buf = io.BytesIO(); np.save(buf, x)
+    return atomic_write_bytes(path, buf.getvalue())
+
+def fit_autoencoder(cfg:DiffusionConfig, # a latent config (latent_factor > 1)
+                    images:np.ndarray, # uint8 N x H x W x C training images
+                    out:str|Path, # its folder (model, cached latents, done.json)
+                   ):
+    "Train (or load) the autoencoder of a latent config and cache the scaled latents of `images`."
+    out = Path(out)
+    if is_finished(out): return load_autoencoder(out, cfg)
+    set_seed(cfg.seed, deterministic=False)
+    ae = build_autoencoder(cfg).train()
+    opt = torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr, weight_decay=0.)
+    sched = lr_schedule(opt, cfg.ae_steps, max(1, cfg.ae_steps // 20))
+    log = [(s + 1, _autoencoder_step(ae, opt, sched, cfg, images, s)) for s in progress(range(cfg.ae_steps), desc='autoencoder training')]
+    ae.eval()
+    lat, lat_flip = encode_latents(ae, images), encode_latents(ae, images, flip=True)
+    scale = float(1 / lat.std())
+    atomic_save_safetensors(out/'model.safetensors', ae.state_dict(), metadata={'scale': str(scale)})
+    _save_npy(out/'latents.npy', lat * scale); _save_npy(out/'latents_flipped.npy', lat_flip * scale)
+    atomic_write_csv(out/'train_log.csv', pd.DataFrame(log, columns=['step', 'loss']))
+    mark_done(out, ['model.safetensors', 'latents.npy', 'latents_flipped.npy', 'train_log.csv'], scale=scale, n=len(images))
+    return load_autoencoder(out, cfg)
+
+# %% ../nbs/04_diffusion.ipynb #3fc3daca
+def load_autoencoder(out:str|Path, cfg:DiffusionConfig):
+    "A trained autoencoder (eval mode) with its latent `scale` attached."
+    from safetensors.torch import load_file
+    out = Path(out)
+    if not is_finished(out): raise FileNotFoundError(f"{out} holds no finished autoencoder (no valid done.json)")
+    ae = build_autoencoder(cfg)
+    ae.load_state_dict(load_file(out/'model.safetensors'))
+    ae.scale = done_info(out)['scale']
+    return ae.eval()
+
+class LatentRows:
+    "The scaled latents of the training rows (and of their mirror images), as the denoiser's clean inputs."
+    def __init__(self, folder:Path, hflip:bool):
+        self.latents = np.load(folder/'latents.npy', mmap_mode='r')
+        self.flipped = np.load(folder/'latents_flipped.npy', mmap_mode='r') if hflip else None
+    def __len__(self): return len(self.latents)
+    def clean(self, rows:np.ndarray) -> tuple[torch.Tensor, torch.Tensor|None]:
+        "Latents of `rows`, and of their mirror images (the step draws which to use)."
+        take = lambda a: torch.from_numpy(np.ascontiguousarray(a[rows])) if a is not None else None
+        return take(self.latents), take(self.flipped)
+
+def _training_data(cfg:DiffusionConfig, images:np.ndarray, out:Path, acc):
+    "What the denoiser trains on: the images, or (latent route) the cached latents of a trained autoencoder."
+    if cfg.latent_factor == 1: return images
+    if acc.is_main_process: fit_autoencoder(cfg, images, out/'autoencoder')
+    acc.wait_for_everyone()
+    return LatentRows(out/'autoencoder', cfg.hflip)
+
+# %% ../nbs/04_diffusion.ipynb #decc23d8
+@torch.no_grad()
+def reconstruct(ae, images:np.ndarray, batch_size:int=256) -> np.ndarray:
+    "uint8 images through the autoencoder (posterior mean, then decoder): uint8 N x H x W x C."
+    out = [image_array(ae.decode(ae.encode(image_tensor(images[i:i + batch_size], signed=True)).latent_dist.mode()).sample, signed=True)
+           for i in range(0, len(images), batch_size)]
+    return np.concatenate(out)
+
+def reconstruction_report(ae, images:np.ndarray, # the autoencoder and uint8 images (e.g. held-out real ones)
+                          groups:dict, # grouping name -> group value of every image (label, site, attributes)
+                         ) -> pd.DataFrame:
+    "Reconstruction error per group: mean squared error (on [0, 1]) and PSNR (dB), overall and per group value."
+    rec = reconstruct(ae, images)
+    mse = ((rec.astype(np.float64) - images) / 255).__pow__(2).mean((1, 2, 3))
+    rows = [dict(attribute='all', group='all', n=len(mse), mse=mse.mean())]
+    for name, values in groups.items():
+        values = np.asarray(values).astype(str)
+        rows += [dict(attribute=name, group=v, n=int((values == v).sum()), mse=mse[values == v].mean()) for v in np.unique(values)]
+    df = pd.DataFrame(rows)
+    return df.assign(psnr=10 * np.log10(1 / df['mse']))
+
 # %% ../nbs/04_diffusion.ipynb #04763b8b
 def fit_diffusion(cfg:DiffusionConfig, # model and training config
                   images:np.ndarray, # uint8 N x H x W x C training images (array or memmap)
@@ -395,11 +582,13 @@ def fit_diffusion(cfg:DiffusionConfig, # model and training config
     res = TrainResult(out, 0, 0, False, float('nan'), [], acc.process_index, acc.num_processes, acc.distributed_type.value, mixed_precision=precision)
     if is_finished(out): return dataclasses.replace(res, start_step=done_info(out)['step'], step=done_info(out)['step'], finished=True)
     if acc.is_main_process: atomic_write_json(out/'config.json', cfg)
+    data = _training_data(cfg, images, out, acc)
     tr = _start_training(cfg, out, acc)
+    weights = class_balance_weights(codes[:, cfg.field_names.index('label')].numpy(), cfg.class_balance) if cfg.class_balance else None
     res.start_step, sched = tr.step, noise_scheduler(cfg)
     stop = min(stop_at if stop_at is not None else cfg.steps, cfg.steps)
     for _ in progress(range(tr.step, stop), desc=f'diffusion training (rank {acc.process_index})', every=log_every):
-        res.last_loss = _train_step(tr, sched, images, codes, loss_hook)
+        res.last_loss = _train_step(tr, sched, data, codes, weights, loss_hook)
         res.written += _checkpoint_if_due(tr, out, stop)
     res.step = tr.step
     if tr.step >= cfg.steps:
@@ -427,6 +616,7 @@ def load_diffusion(out:str|Path, # run folder written by `fit_diffusion`
     else: raise FileNotFoundError(f"no weights in {out}: neither model.safetensors nor a checkpoint")
     missing, unexpected = net.load_state_dict(sd, strict=False)
     if missing or unexpected: raise ValueError(f"weights in {out} do not match the config: missing {missing[:3]}, unexpected {unexpected[:3]}")
+    if cfg.latent_factor > 1: net.__dict__['autoencoder'] = load_autoencoder(out/'autoencoder', cfg).to(device)  # not a submodule: not trained, not in its state dict
     return net.to(device).eval()
 
 # %% ../nbs/04_diffusion.ipynb #b8959b47
@@ -466,20 +656,27 @@ def make_sampler(cfg:DiffusionConfig, name:str='ddim',
     return getattr(diffusers, SAMPLERS[name]).from_config(base, **kw, **overrides)
 
 # %% ../nbs/04_diffusion.ipynb #d7856871
-def guided_output(model:DiffusionModel, x:torch.Tensor, t, codes:torch.Tensor, guidance:float, uncond:torch.Tensor,
+def guided_output(model:DiffusionModel, x:torch.Tensor, t, codes:torch.Tensor,
+                  guidance:float|Sequence[float], # scale w, or one scale per composed group
+                  uncond:torch.Tensor,
                   groups:list|None=None, # column indices per composed group; None = the joint condition `codes`
                  ) -> torch.Tensor:
     "Classifier-free guided model output: conditional (or composed) and reference passes in one batched forward."
-    if groups is None and guidance == 1.: return model(x, t.expand(len(x)), codes)
+    per_group = isinstance(guidance, (list, tuple))
+    if groups is None and not per_group and guidance == 1.: return model(x, t.expand(len(x)), codes)
     conds = [codes] if groups is None else [_keep_fields(uncond, codes, g) for g in groups]
+    scales = list(guidance) if per_group else [guidance] * len(conds)
+    if len(scales) != len(conds): raise ValueError(f"{len(scales)} guidance scales for {len(conds)} composed group(s)")
     k = len(conds) + 1
     out = model(torch.cat([x] * k), t.expand(k * len(x)), torch.cat(conds + [uncond])).float().chunk(k)
     u = out[-1]
-    return u + guidance * sum(o - u for o in out[:-1])
+    return u + sum(w * (o - u) for w, o in zip(scales, out[:-1]))
 
 def _keep_fields(uncond:torch.Tensor, codes:torch.Tensor, cols:list) -> torch.Tensor:
     "The reference codes with the columns `cols` of `codes` put back."
-    c = uncond.clone(); c[:, cols] = codes[:, cols]; return c
+    c = uncond.clone()
+    c[:, cols] = codes[:, cols]
+    return c
 
 # %% ../nbs/04_diffusion.ipynb #172fca1a
 def _reference(cfg:DiffusionConfig, codes:torch.Tensor, guide:list|None, compose:list|None) -> tuple[torch.Tensor, list|None]:
@@ -526,7 +723,7 @@ class _SamplingRun:
 def _denoise_chunk(run:_SamplingRun, c:torch.Tensor, u:torch.Tensor, rows:slice, ticks) -> torch.Tensor:
     "Sample one chunk: initial noise, then every step of the sampler (guided, hooked) on it."
     cfg, dev, sch = run.model.cfg, c.device, run.scheduler()
-    x = torch.randn((len(c), cfg.channels, cfg.image_size, cfg.image_size), generator=run.generator).to(dev) * sch.init_noise_sigma
+    x = torch.randn((len(c), *cfg.sample_shape), generator=run.generator).to(dev) * sch.init_noise_sigma
     train_sched = noise_scheduler(cfg)
     kw = dict(eta=run.eta, use_clipped_model_output=run.eps_hook is not None) if run.sampler == 'ddim' else {}
     for t in sch.timesteps:
@@ -540,6 +737,14 @@ def _denoise_chunk(run:_SamplingRun, c:torch.Tensor, u:torch.Tensor, rows:slice,
     return x
 
 # %% ../nbs/04_diffusion.ipynb #266e790e
+def _decoded(model:DiffusionModel, x:torch.Tensor) -> np.ndarray:
+    "uint8 images from the sampler's output: pixels as they are, latents through the autoencoder's decoder."
+    if model.cfg.latent_factor > 1:
+        ae = model.__dict__.get('autoencoder')
+        if ae is None: raise ValueError("a latent-route model needs its autoencoder to sample: load it with load_diffusion")
+        x = ae.decode(x / ae.scale).sample
+    return image_array(x, signed=True)
+
 @torch.no_grad()
 def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            conditions:dict, # field -> codes (N,) or scalar; -1 or missing = null
@@ -568,7 +773,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
     chunks = [slice(i, i + batch_size) for i in range(0, len(codes), batch_size)]
     total = range(len(chunks) * steps)
     ticks = iter(progress(total, desc=f'sampling {len(codes)} images ({sampler}-{steps}, w={guidance})') if show_progress else total)
-    out = [image_array(_denoise_chunk(run, codes[sl].to(dev), uncond[sl].to(dev), sl, ticks), signed=True) for sl in chunks]
+    out = [_decoded(model, _denoise_chunk(run, codes[sl].to(dev), uncond[sl].to(dev), sl, ticks)) for sl in chunks]
     next(ticks, None)
     return np.concatenate(out)
 

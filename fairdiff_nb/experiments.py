@@ -4,26 +4,26 @@
 
 # %% ../nbs/09_experiments.ipynb #834ef466
 from __future__ import annotations
-import dataclasses, json, math, sys, time, traceback
+import dataclasses, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from fastcore.script import anno_parser, call_parse, Param
-from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder, set_seed
-from .training import is_finished
+from fastcore.script import anno_parser, call_parse
+from .core import Config, atomic_write_csv, atomic_write_text, run_folder
+from .training import is_finished, cached_table
 from .data import load_cohort, images_for, encode_conditions
-from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample
+from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample, dropout_groups
 from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
-from .classndiff import ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
+from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
-from .quality import quality_report, field_cohort, classifier_cas_train_fn
+from .quality import quality_report, classifier_cas_train_fn, fidelity_judges, quality_markdown, to_markdown
 from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'QUALITY_COLUMNS', 'ProtocolConfig', 'protocol_config',
-           'DataSpec', 'stage_root', 'load_data', 'diffusion_stage', 'composition', 'synthesis_stage',
-           'classifier_stage', 'classndiff_stage', 'classndiff_metrics', 'classndiff_synthesis', 'fidelity_judges',
-           'QualitySpec', 'quality_stage', 'quality_markdown', 'run_protocol', 'fairdiff_run', 'main']
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'ProtocolConfig', 'protocol_config', 'DataSpec',
+           'stage_root', 'load_data', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
+           'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
+           'quality_stage', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
@@ -64,12 +64,14 @@ class ProtocolConfig(Config):
     image_size:int = 32 # image side in pixels
     diffusion_preset:str = 'quick'
     diffusion_steps:int = 0 # 0 = the diffusion preset's
+    diffusion_options:tuple = () # (name, value) pairs that override the diffusion preset (e.g. (('patch_size', 1),))
     separate_label_model:bool = False # train a label-only model for `diffusion_label` (paper) instead of nulling properties
     n_synthetic:int = 1000 # synthetic images per conditioning mode
     sampler:str = 'dpmsolver++' # 'ddpm', 'ddim' or 'dpmsolver++'
     sample_steps:int = 15
     guidance:float = 1.5 # classifier-free guidance scale
-    compose:str = 'auto' # 'joint', 'product' (label + attributes x site as experts) or 'auto' (product when a site has no labels)
+    label_guidance:float = 0. # scale of the label expert when composing (0 = `guidance`)
+    compose:str = 'auto' # 'joint', 'product' (the generator's dropout groups as experts) or 'auto' (product when a site has no labels)
     classifier_preset:str = 'quick'
     classifier_steps:int = 0 # 0 = the classifier preset's
     ratio:float = 0.5 # fraction of synthetic images per batch
@@ -94,6 +96,8 @@ def protocol_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
     kw['methods'] = tuple(kw['methods'] or PROTOCOL_PRESETS[preset]['methods'])
     bad = [m for m in kw['methods'] if m not in ALL_METHODS]
     if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
+    for r in (kw.get('ratio', 0.5), *kw.get('ratios', ())):
+        if not 0 <= r <= 1: raise ValueError(f"synthetic ratio {r} is outside [0, 1] (the fraction of synthetic images per batch): give ratios in [0, 1]")
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
     return ProtocolConfig(dataset=str(dataset), preset=preset, **kw)
 
@@ -129,40 +133,70 @@ def load_data(cfg:ProtocolConfig, # the protocol config
 # %% ../nbs/09_experiments.ipynb #92244744
 GENERATOR_SPLITS = ('train', 'unlabeled')
 
-def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path,
-                    mode:str='label_property', # conditioning mode of the model
-                   ) -> tuple[torch.nn.Module, str]:
-    "Train (or load, or resume) the diffusion model on train + unlabeled rows; return it and its run hash."
+def _generator_rows(cohort:pd.DataFrame) -> pd.DataFrame:
+    "The rows a generator trains on: labeled training rows and the unlabeled pool."
     rows = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
-    if len(rows) == 0: raise ValueError(f"no rows in splits {GENERATOR_SPLITS} to train the diffusion model on")
-    over = dict(mode=mode, image_size=images.shape[1], seed=cfg.data_seed)
+    if len(rows) == 0: raise ValueError(f"no rows in splits {GENERATOR_SPLITS} to train the generator on")
+    return rows
+
+def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path,
+                    kind:str='diffusion', # 'diffusion' or 'classndiff'
+                    mode:str='label_property', # conditioning mode of a diffusion model
+                    seed:int|None=None, # seed of a Class-N-Diff pair (default: the data seed)
+                   ) -> tuple:
+    "Train (or load, or resume) a generator on train + unlabeled rows; return it and its run folder."
+    rows = _generator_rows(cohort)
+    over = dict(mode=mode, image_size=images.shape[1], seed=cfg.data_seed if seed is None else seed)
     if cfg.diffusion_steps: over['steps'] = cfg.diffusion_steps
+    over.update(dict(cfg.diffusion_options))
     dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **over)
-    folder = run_folder(Path(out), 'diffusion', dcfg)
-    if not is_finished(folder):
-        fit_diffusion(dcfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
-    return load_diffusion(folder), folder.name
+    gcfg, fit, load = (dcfg, fit_diffusion, load_diffusion) if kind == 'diffusion' else (ClassNDiffConfig(diffusion=dcfg), fit_classndiff, load_classndiff)
+    folder = run_folder(Path(out), kind, gcfg)
+    if not is_finished(folder): fit(gcfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
+    return load(folder), folder
+
+def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path, mode:str='label_property') -> tuple:
+    "The diffusion model of `mode` (see `generator_stage`) and its run name."
+    model, folder = generator_stage(cfg, cohort, images, out, 'diffusion', mode)
+    return model, folder.name
 
 # %% ../nbs/09_experiments.ipynb #2f181d7e
-def composition(cfg:ProtocolConfig, cohort:pd.DataFrame, field_names:list, mode:str) -> list|None:
-    "Field groups composed at sampling (`compose` of `sample`), or None for the joint condition."
-    if mode == 'label' or cfg.compose == 'joint' or 'site' not in field_names or 'label' not in field_names: return None
+def composition(cfg:ProtocolConfig, cohort:pd.DataFrame, dcfg:DiffusionConfig, mode:str) -> list|None:
+    "Field groups composed at sampling (`compose` of `sample`): the generator's dropout groups, or None (joint)."
+    names = dcfg.field_names
+    if mode == 'label' or cfg.compose == 'joint' or 'site' not in names or 'label' not in names: return None
     gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
     unlabeled_only = set(gen['site'].astype(str)) - set(gen.loc[gen['label'].notna(), 'site'].astype(str))
     if cfg.compose == 'auto' and not unlabeled_only: return None
-    return [[f for f in field_names if f != 'site'], ['site']]
+    if dcfg.dropout == 'group': return [[names[i] for i in g] for g in dropout_groups(dcfg)]
+    return [[f for f in names if f != 'site'], ['site']]  # per-field dropout: label + attributes, and site
+
+def guidance_scales(cfg:ProtocolConfig, groups:list|None) -> float|list:
+    "The guidance of `sample`: one scale, or per composed group (`label_guidance` for the group holding the label)."
+    if groups is None or not cfg.label_guidance: return cfg.guidance
+    return [cfg.label_guidance if 'label' in g else cfg.guidance for g in groups]
+
+# %% ../nbs/09_experiments.ipynb #798be52a
+def _sample_fn(cfg:ProtocolConfig, model, groups:list|None) -> tuple:
+    "The sampler of a diffusion model (classifier-free guidance) or of a Class-N-Diff pair (+ classifier guidance), and its settings."
+    if isinstance(model, ClassNDiff):
+        def sample_fn(conds, generator=None):
+            s = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
+            return sample_classndiff(model, conds, scale=cfg.classndiff_scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups, seed=s)
+        return sample_fn, f'ddim:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}'
+    scales = guidance_scales(cfg, groups)
+    def sample_fn(conds, generator=None):
+        return sample(model, conds, sampler=cfg.sampler, steps=cfg.sample_steps, guidance=scales, compose=groups, generator=generator, show_progress=False)
+    return sample_fn, f'{cfg.sampler}:{cfg.sample_steps}:{scales}:{groups}'
 
 def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id:str, out:str|Path,
                     mode:str='label_property', # 'label_property' or 'label'
                    ) -> tuple[np.ndarray, pd.DataFrame]:
-    "Sample (or reuse) the synthetic cohort of one conditioning mode."
+    "Sample (or reuse) the synthetic cohort of one conditioning mode from a diffusion model or a Class-N-Diff pair."
     plan = sampling_plan(cohort, cfg.n_synthetic, seed=cfg.data_seed, mode=mode)
-    groups = composition(cfg, cohort, model.cfg.field_names, mode)
-    def sample_fn(conds, generator=None):
-        return sample(model, conds, sampler=cfg.sampler, steps=cfg.sample_steps, guidance=cfg.guidance,
-                      compose=groups, generator=generator, show_progress=False)
-    gid = f'{generator_id}:{cfg.sampler}:{cfg.sample_steps}:{cfg.guidance}:{groups}'
-    return sample_synthetic_cohort(plan, sample_fn, Path(out)/'synthetic', seed=cfg.data_seed, generator_id=gid,
+    dcfg = model.cfg.denoiser_config if isinstance(model, ClassNDiff) else model.cfg
+    sample_fn, settings = _sample_fn(cfg, model, composition(cfg, cohort, dcfg, mode))
+    return sample_synthetic_cohort(plan, sample_fn, Path(out)/'synthetic', seed=cfg.data_seed, generator_id=f'{generator_id}:{settings}',
                                    desc=f'sampling {mode} images')
 
 # %% ../nbs/09_experiments.ipynb #87f41108
@@ -175,67 +209,32 @@ def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, o
                      ratio:float|None=None) -> pd.DataFrame:
     "Train (or reuse) one method x seed (x ratio) and return its tidy metrics, cached in the run folder."
     if method == 'classndiff': return classndiff_metrics(cfg, cohort, images, seed, out)
-    ccfg, src, ratio = _classifier_config(cfg, method, seed), None, cfg.ratio if ratio is None else ratio
+    clf_cfg, src, ratio = _classifier_config(cfg, method, seed), None, cfg.ratio if ratio is None else ratio
     if method in SYNTHETIC_METHODS:
-        simgs, scoh, sid = synthetic[method]
-        ccfg = ccfg.replace(source=f'{method}:{sid}:r{ratio}')
-        src = mixed_loader(cohort, images, scoh, simgs, batch_size=ccfg.batch_size, ratio=ratio, seed=seed, steps=ccfg.steps)
-    run = train_classifier(cohort, images, ccfg, out=Path(out)/'classifiers', train_source=src, verbose=False)
-    cache = run.folder/f'metrics-b{cfg.n_boot}.csv'
-    if cache.exists(): return pd.read_csv(cache, keep_default_na=False, na_values=[''])
-    m = run_metrics(run, cohort, method=method, n_boot=cfg.n_boot)
-    m['ratio'] = ratio if method in SYNTHETIC_METHODS else np.nan
-    atomic_write_csv(cache, m)
-    return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+        synth_images, synth_cohort, synth_id = synthetic[method]
+        clf_cfg = clf_cfg.replace(source=f'{method}:{synth_id}:r{ratio}')
+        src = mixed_loader(cohort, images, synth_cohort, synth_images, batch_size=clf_cfg.batch_size, ratio=ratio, seed=seed, steps=clf_cfg.steps)
+    run = train_classifier(cohort, images, clf_cfg, out=Path(out)/'classifiers', train_source=src, verbose=False)
+    ratio_col = ratio if method in SYNTHETIC_METHODS else np.nan
+    return cached_table(run.folder/f'metrics-b{cfg.n_boot}.csv', lambda: run_metrics(run, cohort, method=method, n_boot=cfg.n_boot).assign(ratio=ratio_col))
 
 # %% ../nbs/09_experiments.ipynb #9a1c0e05
-def classndiff_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, seed:int, out:str|Path):
-    "Train (or load, or resume) the Class-N-Diff pair of `seed`; return it and its folder."
-    rows = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
-    over = dict(mode='label_property', image_size=images.shape[1], seed=seed)
-    if cfg.diffusion_steps: over['steps'] = cfg.diffusion_steps
-    ncfg = ClassNDiffConfig(diffusion=DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **over))
-    folder = run_folder(Path(out), 'classndiff', ncfg)
-    if not is_finished(folder): fit_classndiff(ncfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
-    return load_classndiff(folder), folder
-
 def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.DataFrame:
     "Tidy metrics of the joint classifier of `seed` (method `classndiff`), cached beside the joint model."
-    m, folder = classndiff_stage(cfg, cohort, images, seed, out)
-    cache = folder/f'metrics-b{cfg.n_boot}.csv'
-    if not cache.exists():
-        probs = predict_classndiff(m, images); task = cohort.attrs['task']
-        ccfg = _classifier_config(cfg, 'erm', seed).replace(source=f'classndiff:{folder.name}')
-        preds = prediction_table(cohort, probs[:, 1] if task == 'binary' else probs, ccfg.config_hash())
-        run = ClassifierRun(ccfg, preds, pd.DataFrame(), {}, folder)
-        atomic_write_csv(cache, run_metrics(run, cohort, method='classndiff', n_boot=cfg.n_boot).assign(ratio=np.nan))
-    return pd.read_csv(cache, keep_default_na=False, na_values=[''])
+    m, folder = generator_stage(cfg, cohort, images, out, 'classndiff', seed=seed)
+    def compute():
+        probs = predict_classndiff(m, images)
+        clf_cfg = _classifier_config(cfg, 'erm', seed).replace(source=f'classndiff:{folder.name}')
+        preds = prediction_table(cohort, probs[:, 1] if cohort.attrs['task'] == 'binary' else probs, clf_cfg.config_hash())
+        return run_metrics(ClassifierRun(clf_cfg, preds, pd.DataFrame(), {}, folder), cohort, method='classndiff', n_boot=cfg.n_boot).assign(ratio=np.nan)
+    return cached_table(folder/f'metrics-b{cfg.n_boot}.csv', compute)
 
 def classndiff_synthesis(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out) -> tuple[np.ndarray, pd.DataFrame]:
-    "The `label_property` synthetic cohort sampled from the seed-0 joint model with classifier guidance."
-    m, folder = classndiff_stage(cfg, cohort, images, cfg.seeds[0], out)
-    plan = sampling_plan(cohort, cfg.n_synthetic, seed=cfg.data_seed, mode='label_property')
-    groups = composition(cfg, cohort, m.cfg.denoiser_config.field_names, 'label_property')
-    def sample_fn(conds, generator=None):
-        s = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
-        return sample_classndiff(m, conds, scale=cfg.classndiff_scale, guidance=cfg.guidance, steps=cfg.sample_steps,
-                                 compose=groups, seed=s)
-    gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}'
-    return sample_synthetic_cohort(plan, sample_fn, Path(out)/'synthetic', seed=cfg.data_seed, generator_id=gid,
-                                   desc='sampling Class-N-Diff images')
+    "The `label_property` synthetic cohort sampled from the first seed's joint model with classifier guidance."
+    m, folder = generator_stage(cfg, cohort, images, out, 'classndiff', seed=cfg.seeds[0])
+    return synthesis_stage(cfg, cohort, m, folder.name, out)
 
 # %% ../nbs/09_experiments.ipynb #9a1c0e03
-def fidelity_judges(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, fields:list, out:str|Path) -> dict:
-    "One classifier per condition field, trained on real images only (cached): field -> model."
-    gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
-    judges = {}
-    for f in fields:
-        rows = cohort if f == 'label' else gen
-        ccfg = classifier_preset(cfg.classifier_preset, seed=1000, steps=cfg.quality_steps, select_metric='accuracy')
-        run = train_classifier(field_cohort(rows, f), images, ccfg, out=Path(out)/'quality'/'judges', verbose=False)
-        judges[f] = run_model(run, images.shape[-1])
-    return judges
-
 @dataclasses.dataclass(frozen=True)
 class QualitySpec(Config):
     "What a quality table depends on (its cache key)."
@@ -243,26 +242,26 @@ class QualitySpec(Config):
     feature_run:str = ''
     quality_steps:int = 200
     n_boot:int = 200
+    judges:str = 'held-out-patients'  # where the judges' ceilings are scored
 
 def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, synthetic:dict, out:str|Path,
                   method:str='diffusion_label_property', # the synthetic source to score
                  ) -> pd.DataFrame:
     "The quality table of the synthetic cohort of `method` (cached by its id, judges and feature model)."
-    simgs, scoh, sid = synthetic[method]
+    synth_images, synth_cohort, synth_id = synthetic[method]
     erm_cfg = _classifier_config(cfg, 'erm', cfg.seeds[0])  # its features, and the CAS classifier's settings
     feature = train_classifier(cohort, images, erm_cfg, out=Path(out)/'classifiers', verbose=False)
-    cache = run_folder(Path(out)/'quality', 'quality', QualitySpec(sid, feature.folder.name, cfg.quality_steps, cfg.n_boot))/'quality.csv'
-    if cache.exists(): return _with_method(pd.read_csv(cache, keep_default_na=False, na_values=['']), method)
-    fields = [f for f in ['label', *cohort.attrs['attributes'], 'site'] if f in scoh.columns or f == 'label']
-    judges = fidelity_judges(cfg, cohort, images, fields, out)
-    cas = classifier_cas_train_fn(cohort, images, erm_cfg)
-    q = quality_report(images, cohort, simgs, scoh, run_model(feature, images.shape[-1]), fidelity_classifier=judges, train_fn=cas,
-                       real_split=list(GENERATOR_SPLITS), n_boot=cfg.n_boot)
-    q['seconds'] = sum(q.attrs['seconds'].values())
-    atomic_write_csv(cache, q)
-    return _with_method(pd.read_csv(cache, keep_default_na=False, na_values=['']), method)
-
-def _with_method(q:pd.DataFrame, method:str) -> pd.DataFrame: q.insert(0, 'method', method); return q
+    def compute():
+        fields = [f for f in ['label', *cohort.attrs['attributes'], 'site'] if f in synth_cohort.columns or f == 'label']
+        judges, ceiling_rows = fidelity_judges(cohort, images, fields, Path(out)/'quality'/'judges', cfg.classifier_preset, cfg.quality_steps, GENERATOR_SPLITS)
+        q = quality_report(images, cohort, synth_images, synth_cohort, run_model(feature, images.shape[-1]), fidelity_classifier=judges,
+                           train_fn=classifier_cas_train_fn(cohort, images, erm_cfg), real_split=list(GENERATOR_SPLITS),
+                           ceiling_rows=ceiling_rows, n_boot=cfg.n_boot)
+        return q.assign(seconds=sum(q.attrs['seconds'].values()))
+    spec = QualitySpec(synth_id, feature.folder.name, cfg.quality_steps, cfg.n_boot)
+    q = cached_table(run_folder(Path(out)/'quality', 'quality', spec)/'quality.csv', compute)
+    q.insert(0, 'method', method)
+    return q
 
 # %% ../nbs/09_experiments.ipynb #3656d1c0
 def _synthetic_id(synth_cohort:pd.DataFrame) -> str:
@@ -307,27 +306,11 @@ def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
     return paths
 
 # %% ../nbs/09_experiments.ipynb #5ae93c06
-QUALITY_COLUMNS = ('fd', 'kid', 'precision', 'recall', 'density', 'coverage')
-
-def quality_markdown(q:pd.DataFrame, # a quality table (`quality_stage`, or a protocol's quality.csv)
-                     method:str='diffusion_label_property', # the synthetic source shown, when `q` holds several
-                     digits:int=3) -> str:
-    "The quality table as markdown: one row per group (overall, per label / attribute / site), one column per score."
-    if 'method' in q.columns: q = q[q['method'] == method]
-    q = q[~q['group'].isin(['gap', 'worst'])]
-    dist = q[q['metric'].isin(QUALITY_COLUMNS) | q['metric'].str.startswith('fidelity_')]
-    wide = dist.pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
-    cols = [c for c in QUALITY_COLUMNS if c in wide.columns] + sorted(c for c in wide.columns if c.startswith('fidelity_'))
-    wide = wide[cols].round(digits); wide.index = [a if a == 'all' else f'{a} = {g}' for a, g in wide.index]
-    cas = q[q['metric'].str.startswith('cas_') & (q['attribute'] == 'all')]
-    cas_line = ', '.join(f"{r.metric} {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in cas.itertuples())
-    return figures.to_markdown(wide.rename_axis('group').fillna('')) + ('\nCAS (trained on synthetic only, tested on real test_id): ' + cas_line + '\n' if cas_line else '')
-
 def _report(cfg, results, figs, timings, out, quality=None) -> str:
     "The markdown report of a protocol run."
     metric, attr = HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
     main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
-    table = figures.to_markdown(figures.summary_table(main, metrics=[m for m in (metric, 'roc_auc') if m in set(results['metric'])], attributes=[a for a in (attr, 'site') if a in set(results['attribute'])]))
+    table = to_markdown(figures.summary_table(main, metrics=[m for m in (metric, 'roc_auc') if m in set(results['metric'])], attributes=[a for a in (attr, 'site') if a in set(results['attribute'])]))
     lines = [f"# fairdiff_nb protocol: {cfg.dataset}, preset {cfg.preset}", '',
              f"Config hash `{cfg.config_hash()}`; {len(cfg.seeds)} seed(s) {list(cfg.seeds)}; written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", '',
              "Every method trains the same classifier for the same number of steps at the same batch size; synthetic "
@@ -378,9 +361,38 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
     return folder
 
-# %% ../nbs/09_experiments.ipynb #b4197032
+# %% ../nbs/09_experiments.ipynb #8e422918
+def check_output_folder(out:str|Path) -> Path:
+    "The output folder, created if needed; raise naming it when it cannot be written."
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix='.write-test-'): pass
+    except OSError as e: raise ValueError(f"output folder {str(out)!r} is not writable ({e.strerror or e}): choose another --out") from None
+    return out
+
+def _error_line(e:BaseException) -> tuple[str, int]:
+    "The one line the command prints for an exception, and its exit status (2: bad input, 1: internal error)."
+    msg = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+    first = msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
+    if isinstance(e, (ValueError, KeyError, OSError, NotImplementedError)): return f'fairdiff_run: {first}', 2
+    return f'fairdiff_run: internal error ({type(e).__name__}: {first}); rerun with --debug for the traceback', 1
+
+# %% ../nbs/09_experiments.ipynb #a36b8a9b
+def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, **kw) -> dict:
+    "ProtocolConfig overrides from the command's strings, checked before anything runs."
+    over = dict(kw)
+    if methods: over['methods'] = tuple(m.strip() for m in methods.split(',') if m.strip())
+    if seeds < 0: raise ValueError(f"--seeds must be >= 1 (the number of classifier seeds; 0 = the preset's), got {seeds}")
+    if seeds: over['seeds'] = tuple(range(seeds))
+    try: over['ratios'] = tuple(float(r) for r in ratios.split(',')) if ratios else ()
+    except ValueError: raise ValueError(f"--ratios must be comma-separated numbers in [0, 1], got {ratios!r}") from None
+    if not ratios: over.pop('ratios')
+    if data_root: over['data_root'] = str(Path(data_root).resolve())
+    return over
+
 @call_parse
-def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px: ~17 min on 2 cores with bf16 kernels, ~46 min without), paper (GPU)
+def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px), paper (GPU)
                  dataset:str='synth_histo', # synth_histo, synth_derm, ham10000, or a path to a cohort CSV
                  data_root:str='', # folder of a real data set (e.g. ../shared/data/ham10000); also spelled --data-root
                  methods:str='', # comma-separated methods (default: the preset's; see fairdiff_nb.experiments.ALL_METHODS)
@@ -389,22 +401,25 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
                  ratios:str='', # comma-separated synthetic ratios for the ratio study (e.g. 0,0.25,0.5,0.75)
                  compose:str='auto', # sampling of label x site: auto, joint or product
                  quality:bool=True, # synthetic-quality table (FD, KID, P/R, fidelity, CAS) in the report; --no-quality skips it
+                 debug:bool=False, # on an error, show the whole traceback instead of one line
                 ):
     "Run the fairdiff_nb protocol (diffusion augmentation vs baselines, ID and OOD, fairness gaps)."
-    over = dict(compose=compose, quality=quality)
-    if methods: over['methods'] = tuple(m.strip() for m in methods.split(',') if m.strip())
-    if seeds: over['seeds'] = tuple(range(seeds))
-    if ratios: over['ratios'] = tuple(float(r) for r in ratios.split(','))
-    if data_root: over['data_root'] = str(Path(data_root).resolve())
-    try: cfg = protocol_config(preset, dataset, **over)
-    except ValueError as e: sys.exit(f'fairdiff_run: {e}')
-    print(f'fairdiff_run: preset {preset}, dataset {dataset}, config {cfg.config_hash()}, output under {Path(out).resolve()}', flush=True)
-    try: return run_protocol(cfg, out)
-    except FileNotFoundError as e: sys.exit(f'fairdiff_run: {e}')  # missing data: the message names the path
+    try:
+        cfg = protocol_config(preset, dataset, **_protocol_overrides(methods, seeds, ratios, data_root, compose=compose, quality=quality))
+        check_output_folder(out)
+        print(f'fairdiff_run: preset {preset}, dataset {dataset}, config {cfg.config_hash()}, output under {Path(out).resolve()}', flush=True)
+        return run_protocol(cfg, out)
+    except Exception as e:
+        if debug: raise
+        line, status = _error_line(e)
+        print(line, file=sys.stderr)
+        sys.exit(status)
 
+# %% ../nbs/09_experiments.ipynb #b4197032
 def main():
     "Console entry point: `fairdiff_run`, accepting `--data-root` as well as fastcore's `--data_root`."
     argv = [a.replace('--data-root', '--data_root', 1) if a.startswith('--data-root') else a for a in sys.argv[1:]]
     args = vars(anno_parser(fairdiff_run, prog='fairdiff_run').parse_args(argv))
-    args.pop('pdb', None); args.pop('xtra', None)
+    args.pop('pdb', None)
+    args.pop('xtra', None)
     fairdiff_run(**args)  # returns the run folder; the shell gets exit status 0

@@ -11,12 +11,13 @@ import numpy as np, pandas as pd
 import matplotlib, matplotlib.container, matplotlib.pyplot as plt
 from .core import atomic_write_bytes
 from .data import require_columns
+from .quality import to_markdown  # the markdown table writer lives with the quality tables
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'METHOD_ORDER', 'METHOD_NAMES', 'METRIC_NAMES', 'ATTRIBUTE_NAMES', 'SPLIT_NAMES', 'METHOD_COLORS',
            'check_results', 'load_results', 'aggregate', 'method_order', 'method_style', 'save_figure',
-           'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve', 'summary_table', 'to_markdown', 'grid_cells',
-           'plot_sample_grid', 'write_figures']
+           'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve', 'summary_table', 'grid_cells', 'plot_sample_grid',
+           'write_figures']
 
 # %% ../nbs/10_figures.ipynb #59f376f6
 RESULT_COLUMNS = ('metric', 'attribute', 'group', 'value', 'method', 'seed', 'split')
@@ -254,15 +255,6 @@ def _pm(mu, sd, digits) -> str:
     "'mean ± s.d.'; 'n/a' for an undefined mean (e.g. groups too small), '(1 seed)' when there is no s.d."
     if mu != mu: return 'n/a'
     return f'{mu:.{digits}f} ± {sd:.{digits}f}' if sd == sd else f'{mu:.{digits}f} (1 seed)'
-
-# %% ../nbs/10_figures.ipynb #5407a36b
-def to_markdown(df:pd.DataFrame, # e.g. a `summary_table`
-               ) -> str:
-    "A GitHub-flavoured markdown table of `df` (index as first column)."
-    head = [df.index.name or '', *map(str, df.columns)]
-    rows = [[str(i), *map(str, r)] for i, r in zip(df.index, df.to_numpy())]
-    line = lambda cells: '| ' + ' | '.join(c.replace('|', '\\|') for c in cells) + ' |'
-    return '\n'.join([line(head), '|' + '---|' * len(head), *map(line, rows)]) + '\n'
 
 # %% ../nbs/10_figures.ipynb #02cf5745
 def _values(cohort:pd.DataFrame, col:str) -> tuple[pd.Series, list[str]]:

@@ -5,6 +5,7 @@
 # %% ../nbs/08_quality.ipynb #54c410d9
 from __future__ import annotations
 import math, time, warnings
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -16,10 +17,10 @@ from .training import image_tensor, scale_uint8
 from .data import encode_conditions
 
 # %% auto #0
-__all__ = ['image_batch', 'TaskFeatureExtractor', 'frechet_distance', 'kernel_distance', 'knn_radii',
+__all__ = ['QUALITY_COLUMNS', 'image_batch', 'TaskFeatureExtractor', 'frechet_distance', 'kernel_distance', 'knn_radii',
            'precision_recall_density_coverage', 'condition_groups', 'distribution_table', 'predict_codes',
            'conditional_fidelity', 'with_gaps', 'classification_accuracy_score', 'quality_report', 'field_cohort',
-           'classifier_cas_train_fn']
+           'classifier_cas_train_fn', 'fidelity_judges', 'to_markdown', 'quality_markdown']
 
 # %% ../nbs/08_quality.ipynb #58b989ad
 def image_batch(images, # uint8 N x H x W x C array / tensor, uint8 N x C x H x W tensor, or float N x C x H x W tensor in [0, 1]
@@ -340,7 +341,8 @@ def quality_report(real_images:np.ndarray, # uint8 N x H x W x 3 array of the fu
                    cas_split:str='test_id', # real split CAS tests on
                    k:int=5, # neighbour of precision / recall / density / coverage
                    transform:Callable|None=None, # applied to float image batches before the models
-                   fidelity_ceiling:bool=True, # also score the fidelity classifier on the real reference images
+                   fidelity_ceiling:bool=True, # also score the fidelity classifier(s) on real images
+                   ceiling_rows:Mapping|None=None, # field -> real rows its ceiling is scored on (held-out patients); None = the reference rows
                    n_boot:int=200, # bootstrap resamples of the CAS intervals
                    seed:int=0, # seed of the CAS bootstrap
                    num_threads:int|None=None, # torch CPU threads during the call, restored after (None = unchanged)
@@ -349,11 +351,11 @@ def quality_report(real_images:np.ndarray, # uint8 N x H x W x 3 array of the fu
     saved = torch.get_num_threads()
     if num_threads: torch.set_num_threads(num_threads)
     try: return _quality_report(real_images, real_cohort, synth_images, synth_cohort, feature_model, fidelity_classifier, train_fn,
-                                real_split, cas_split, k, transform, fidelity_ceiling, n_boot, seed)
+                                real_split, cas_split, k, transform, fidelity_ceiling, ceiling_rows, n_boot, seed)
     finally: torch.set_num_threads(saved)
 
 def _quality_report(real_images, real_cohort, synth_images, synth_cohort, feature_model, fidelity_classifier, train_fn,
-                    real_split, cas_split, k, transform, fidelity_ceiling, n_boot, seed) -> pd.DataFrame:
+                    real_split, cas_split, k, transform, fidelity_ceiling, ceiling_rows, n_boot, seed) -> pd.DataFrame:
     times, t0 = {}, time.perf_counter()
     fx = feature_model if isinstance(feature_model, TaskFeatureExtractor) else TaskFeatureExtractor(feature_model, transform=transform)
     ref = real_cohort if real_split is None else real_cohort[real_cohort['split'].isin([real_split] if isinstance(real_split, str) else real_split)]
@@ -367,9 +369,8 @@ def _quality_report(real_images, real_cohort, synth_images, synth_cohort, featur
         pred = predict_codes(fidelity_classifier, synth_images, rows=synth_cohort.index, transform=transform, multilabel=ml)
         parts.append(conditional_fidelity(_encode_like(synth_cohort, real_cohort), pred, sg)); times['fidelity'] = time.perf_counter() - t0 - sum(times.values())
         if fidelity_ceiling:
-            ceil = conditional_fidelity(_encode_like(ref, real_cohort), predict_codes(fidelity_classifier, real_images, rows=ref.index, transform=transform, multilabel=ml),
-                                        condition_groups(ref, real_cohort))
-            parts.append(ceil.assign(metric=ceil.metric.str.replace('fidelity_', 'fidelity_ceiling_'))); times['fidelity_ceiling'] = time.perf_counter() - t0 - sum(times.values())
+            parts.append(_ceiling(fidelity_classifier, real_images, real_cohort, ref, ceiling_rows, transform, ml))
+            times['fidelity_ceiling'] = time.perf_counter() - t0 - sum(times.values())
     table = with_gaps(pd.concat(parts, ignore_index=True))
     if train_fn is not None:
         table = pd.concat([table, classification_accuracy_score(train_fn, synth_images, synth_cohort, real_images, real_cohort, cas_split, n_boot, seed)], ignore_index=True)
@@ -377,19 +378,33 @@ def _quality_report(real_images, real_cohort, synth_images, synth_cohort, featur
     table.attrs.update(feature_layer=fx.layer, num_features=fx.num_features, k=k, n_real=len(ref), n_synthetic=len(synth_cohort), seconds=times)
     return table
 
+def _ceiling(judges, real_images, real_cohort, ref, ceiling_rows, transform, ml) -> pd.DataFrame:
+    "The fidelity_ceiling_* rows: each judge on real images (its own held-out rows when `ceiling_rows` names them)."
+    pairs = judges.items() if ceiling_rows and isinstance(judges, Mapping) else [(None, judges)]
+    parts = []
+    for field, judge in pairs:
+        rows = ref if field is None else real_cohort.loc[ceiling_rows[field]]
+        pred = predict_codes(judge if field is None else {field: judge}, real_images, rows=rows.index, transform=transform, multilabel=ml)
+        parts.append(conditional_fidelity(_encode_like(rows, real_cohort), pred, condition_groups(rows, real_cohort)))
+    ceil = pd.concat(parts, ignore_index=True)
+    return ceil.assign(metric=ceil.metric.str.replace('fidelity_', 'fidelity_ceiling_'))
+
 # %% ../nbs/08_quality.ipynb #9b9eb6e9
 def field_cohort(cohort:pd.DataFrame, # a cohort (the rows the field classifier should learn from)
                  field:str, # 'label', 'site' or an attribute
-                 val_every:int=10, # every `val_every`-th row goes to val_id (model selection), the rest to train
+                 val_every:int=10, # patients whose index is 0 mod `val_every` go to val_id (model selection)
+                 holdout:bool=False, # patients whose index is 1 mod `val_every` go to test_id (held out, for the ceiling)
                 ) -> pd.DataFrame:
-    "A cohort whose `label` is the code of `field` (unknown -> NA), to train a fidelity classifier with a label trainer."
+    "A cohort whose `label` is the code of `field` (unknown -> NA), split by patient, to train a fidelity classifier."
     a = cohort.attrs
     if field == 'label': return cohort
     if field != 'site' and field not in a['attributes']: raise ValueError(f"field {field!r} is not 'label', 'site' or one of the attributes {a['attributes']}")
     names = a['sites'] if field == 'site' else a['attr_values'][field]
-    codes = encode_conditions(cohort)[field]; out = cohort.copy()
+    codes = encode_conditions(cohort)[field]
+    out = cohort.copy()
     out['label'] = pd.array([int(c) if c >= 0 else pd.NA for c in codes], dtype='Int64')
-    out['split'] = np.where(np.arange(len(out)) % val_every == 0, 'val_id', 'train')
+    k = pd.factorize(cohort['patient'].astype(str), sort=True)[0] % val_every
+    out['split'] = np.where(k == 0, 'val_id', np.where((k == 1) & holdout, 'test_id', 'train'))
     out.attrs = {**a, 'task': 'binary' if len(names) == 2 else 'multiclass', 'classes': list(names), 'high_risk': []}
     return out
 
@@ -406,3 +421,50 @@ def classifier_cas_train_fn(real_cohort:pd.DataFrame, # the real cohort (its val
         run = train_classifier(real_cohort, real_images, cfg, train_source=src, verbose=False)
         return lambda x: predict_proba(run.model, pd.DataFrame(index=np.arange(len(x))), x, real_cohort.attrs['task'])
     return train
+
+# %% ../nbs/08_quality.ipynb #2ee2f97b
+def fidelity_judges(cohort:pd.DataFrame, # the real cohort
+                    images:np.ndarray, # its uint8 image array
+                    fields:Sequence[str], # 'label', attributes, 'site'
+                    out:str|Path, # folder of the judges' classifier runs (cached)
+                    preset:str='quick', # classifier preset of the judges
+                    steps:int=200, # training steps of each judge
+                    generator_splits:Sequence[str]=('train', 'unlabeled'), # rows the site / attribute judges learn from
+                   ) -> tuple[dict, dict]:
+    "One real-trained classifier per field, and the held-out real rows that score its ceiling: (field -> model, field -> index)."
+    from fairdiff_nb.classifier import classifier_preset, train_classifier, run_model
+    gen = cohort[cohort['split'].isin(generator_splits)]
+    held_out = cohort[cohort['split'].isin(['test_id', 'test_ood']) & cohort['label'].notna()] if 'label' in cohort else cohort.iloc[:0]
+    judges, ceiling_rows = {}, {}
+    for f in fields:
+        rows = cohort if f == 'label' else field_cohort(gen, f, holdout=True)
+        judge_cfg = classifier_preset(preset, seed=1000, steps=steps, select_metric='accuracy')
+        judges[f] = run_model(train_classifier(rows, images, judge_cfg, out=Path(out), verbose=False), images.shape[-1])
+        ceiling_rows[f] = held_out.index if f == 'label' else rows.index[rows['split'] == 'test_id']
+    return judges, ceiling_rows
+
+# %% ../nbs/08_quality.ipynb #484dc150
+def to_markdown(df:pd.DataFrame, # e.g. a summary table
+               ) -> str:
+    "A GitHub-flavoured markdown table of `df` (index as first column)."
+    head = [df.index.name or '', *map(str, df.columns)]
+    rows = [[str(i), *map(str, r)] for i, r in zip(df.index, df.to_numpy())]
+    line = lambda cells: '| ' + ' | '.join(c.replace('|', '\\|') for c in cells) + ' |'
+    return '\n'.join([line(head), '|' + '---|' * len(head), *map(line, rows)]) + '\n'
+
+QUALITY_COLUMNS = ('fd', 'kid', 'precision', 'recall', 'density', 'coverage')
+
+def quality_markdown(q:pd.DataFrame, # a quality table (`quality_report`, or a protocol's quality.csv)
+                     method:str='diffusion_label_property', # the synthetic source shown, when `q` holds several
+                     digits:int=3) -> str:
+    "The quality table as markdown: one row per group (overall, per label / attribute / site), one column per score."
+    if 'method' in q.columns: q = q[q['method'] == method]
+    q = q[~q['group'].isin(['gap', 'worst'])]
+    dist = q[q['metric'].isin(QUALITY_COLUMNS) | q['metric'].str.startswith('fidelity_')]
+    wide = dist.pivot_table(index=['attribute', 'group'], columns='metric', values='value', sort=False)
+    cols = [c for c in QUALITY_COLUMNS if c in wide.columns] + sorted(c for c in wide.columns if c.startswith('fidelity_'))
+    wide = wide[cols].round(digits)
+    wide.index = [a if a == 'all' else f'{a} = {g}' for a, g in wide.index]
+    cas = q[q['metric'].str.startswith('cas_') & (q['attribute'] == 'all')]
+    cas_line = ', '.join(f"{r.metric} {r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in cas.itertuples())
+    return to_markdown(wide.rename_axis('group').fillna('')) + ('\nCAS (trained on synthetic only, tested on real test_id): ' + cas_line + '\n' if cas_line else '')

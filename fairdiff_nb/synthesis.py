@@ -10,30 +10,24 @@ from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
 from .core import atomic_write_bytes, atomic_write_csv, atomic_write_json, progress, torch_generator
 from .training import image_tensor, step_rows
-from .data import UNKNOWN, CohortBatch, CohortDataset, collate_batch, require_columns
+from .data import UNKNOWN, CohortBatch, CohortDataset, collate_batch, require_columns, label_columns, labeled_rows
 from fastcore.basics import patch
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'MODES', 'label_columns', 'labeled_train', 'largest_remainder', 'property_values', 'sampling_plan',
-           'check_plan', 'plan_conditions', 'load_synthetic_cohort', 'sample_synthetic_cohort', 'shuffled_labels',
-           'SyntheticDataset', 'MixedBatchSampler', 'MixedDataset', 'check_compatible', 'MixedLoader', 'mixed_loader']
+__all__ = ['log', 'MODES', 'labeled_train', 'largest_remainder', 'property_values', 'sampling_plan', 'check_plan',
+           'plan_conditions', 'load_synthetic_cohort', 'sample_synthetic_cohort', 'shuffled_labels', 'SyntheticDataset',
+           'MixedBatchSampler', 'MixedDataset', 'check_compatible', 'MixedLoader', 'mixed_loader']
 
 # %% ../nbs/06_synthesis.ipynb #50ee39e4
 MODES = ('label_property', 'label')
 
-def label_columns(cohort:pd.DataFrame|dict, # a cohort, or its attrs
-                 ) -> list[str]:
-    "The label column(s) of a cohort: `['label']`, or `attrs['label_cols']` for multilabel tasks."
-    a = cohort if isinstance(cohort, dict) else cohort.attrs
-    return list(a['label_cols']) if a.get('task') == 'multilabel' else ['label']
-
 def labeled_train(cohort:pd.DataFrame, # a cohort
                  ) -> pd.DataFrame:
     "The labeled training rows (`split == 'train'` and a label; multilabel: at least one finding labeled)."
-    lcols = label_columns(cohort); require_columns(cohort, ['split', *lcols], 'cohort')
-    return cohort[(cohort['split'] == 'train') & cohort[lcols].notna().any(axis=1)]
+    require_columns(cohort, ['split'], 'cohort')
+    return labeled_rows(cohort[cohort['split'] == 'train'])
 
 # %% ../nbs/06_synthesis.ipynb #a6e691f6
 def largest_remainder(weights:Sequence[float], # non-negative weights (e.g. class counts)
@@ -65,17 +59,17 @@ def _deal_uniform(m:int, k:int, rng:np.random.Generator, balanced:bool) -> np.nd
     return rng.permutation(np.repeat(np.arange(k), counts))
 
 # %% ../nbs/06_synthesis.ipynb #ccf99848
-def _plan_frame(cohort:pd.DataFrame, lab:np.ndarray, props:dict[str, np.ndarray], lcols:list) -> pd.DataFrame:
+def _plan_frame(cohort:pd.DataFrame, lab:np.ndarray, props:dict[str, np.ndarray], label_cols:list) -> pd.DataFrame:
     "The plan table from label codes (n x L) and property codes."
     a = cohort.attrs; n = len(lab)
     df = pd.DataFrame({'image': np.arange(n)})
-    for j, c in enumerate(lcols): df[c] = pd.arrays.IntegerArray(np.maximum(lab[:, j], 0), lab[:, j] < 0)
+    for j, c in enumerate(label_cols): df[c] = pd.arrays.IntegerArray(np.maximum(lab[:, j], 0), lab[:, j] < 0)
     names = {**{c: a['attr_values'][c] for c in a['attributes']}, 'site': a['sites']}
     for p, codes in props.items(): df[p] = np.where(codes >= 0, np.asarray(names[p], object)[np.maximum(codes, 0)], UNKNOWN).astype(str)
     df['patient'] = [f'synthetic_{i}' for i in range(n)]; df['split'] = 'train'; df['synthetic'] = True
-    for j, c in enumerate(lcols): df[f'cond_{c}'] = lab[:, j].astype(np.int64)
+    for j, c in enumerate(label_cols): df[f'cond_{c}'] = lab[:, j].astype(np.int64)
     for p, codes in props.items(): df[f'cond_{p}'] = codes.astype(np.int64)
-    return df[['image', *lcols, 'site', 'patient', 'split', *a['attributes'], 'synthetic', *[c for c in df if c.startswith('cond_')]]]
+    return df[['image', *label_cols, 'site', 'patient', 'split', *a['attributes'], 'synthetic', *[c for c in df if c.startswith('cond_')]]]
 
 # %% ../nbs/06_synthesis.ipynb #4a84c49c
 def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labeled training rows)
@@ -87,10 +81,10 @@ def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labe
                  ) -> pd.DataFrame:
     "Conditions to sample: real training label prevalence kept (exact counts), properties uniform."
     if mode not in MODES: raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    a = cohort.attrs; lcols = label_columns(cohort); tr = labeled_train(cohort)
+    a = cohort.attrs; label_cols = label_columns(cohort); tr = labeled_train(cohort)
     if len(tr) == 0: raise ValueError(f"cohort {a.get('name', '')!r} has no labeled training rows (split == 'train' with a label); rows per split: {cohort['split'].value_counts().to_dict()}")
     if not isinstance(n, (int, np.integer)) or n < len(a['classes']): raise ValueError(f"n={n!r} is smaller than the number of classes {len(a['classes'])} {a['classes']}; ask for at least {len(a['classes'])} images")
-    codes = np.stack([tr[c].astype('Int64').fillna(-1).to_numpy(np.int64) for c in lcols], 1)
+    codes = np.stack([tr[c].astype('Int64').fillna(-1).to_numpy(np.int64) for c in label_cols], 1)
     combos, counts = np.unique(codes, axis=0, return_counts=True)  # one combo per class (multilabel: per label vector)
     group = np.repeat(np.arange(len(combos)), largest_remainder(counts, int(n)))
     rng = np.random.default_rng(seed); pools = property_values(cohort, property_splits); props = {}
@@ -101,7 +95,7 @@ def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labe
         allowed = np.array([full.index(v) for v in values])
         for g in range(len(combos)): props[p][group == g] = allowed[_deal_uniform(int((group == g).sum()), len(values), rng, balanced)]
     order = rng.permutation(int(n))  # mix classes along the plan so that every batch holds all of them
-    plan = _plan_frame(cohort, combos[group][order], {p: v[order] for p, v in props.items()}, lcols)
+    plan = _plan_frame(cohort, combos[group][order], {p: v[order] for p, v in props.items()}, label_cols)
     plan.attrs = {k: copy.deepcopy(v) for k, v in a.items() if k not in ('image_root', 'image_array', 'split_spec')}
     plan.attrs.update(name=f"{a.get('name', 'cohort')}_synthetic", split_spec={}, plan=dict(mode=mode, n=int(n), seed=int(seed), balanced=balanced))
     return plan
@@ -398,6 +392,8 @@ def check_compatible(real:pd.DataFrame, # the real cohort
 # %% ../nbs/06_synthesis.ipynb #edbbc606
 class MixedLoader(torch.utils.data.DataLoader):
     "A DataLoader over a `MixedBatchSampler` that is also an *indexed* batch source: `batch(step)` gives batch `step`."
+    def __init__(self, dataset:MixedDataset, batch_sampler:MixedBatchSampler, **kwargs):
+        super().__init__(dataset, batch_sampler=batch_sampler, **kwargs)
     def batch(self, step:int) -> CohortBatch:
         "The batch of training step `step`, without iterating up to it."
         return self.collate_fn(self.dataset.__getitems__(self.batch_sampler.batch(step)))

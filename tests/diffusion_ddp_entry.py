@@ -1,4 +1,4 @@
-"Entry point of the multi-process diffusion test: `torchrun --nproc_per_node 2 tests/diffusion_ddp_entry.py OUT`."
+"Entry point of the multi-process diffusion test: `torchrun --nproc_per_node 2 tests/diffusion_ddp_entry.py OUT [pixel|patched|latent]`."
 import json, sys
 from pathlib import Path
 import torch
@@ -7,7 +7,9 @@ from fairdiff_nb.diffusion import diffusion_config, fit_diffusion, toy_squares
 if __name__ == '__main__':
     out = Path(sys.argv[1])
     imgs, codes, _ = toy_squares(64, seed=0, p_unlabeled=0.25)
-    cfg = diffusion_config('tiny', (('label', 2), ('site', 2)), steps=6, checkpoint_every=3, batch_size=4, warmup_steps=1)
+    route = sys.argv[2] if len(sys.argv) > 2 else 'pixel'
+    options = {'pixel': {}, 'patched': dict(patch_size=2), 'latent': dict(latent_factor=4, ae_width=8, ae_steps=6)}[route]
+    cfg = diffusion_config('tiny', (('label', 2), ('site', 2)), steps=6, checkpoint_every=3, batch_size=4, warmup_steps=1, **options)
     r = fit_diffusion(cfg, imgs, codes, out/'run', cpu=True)
     report = dict(process_index=r.process_index, num_processes=r.num_processes, distributed_type=r.distributed_type,
                   start_step=r.start_step, step=r.step, finished=r.finished, last_loss=r.last_loss,

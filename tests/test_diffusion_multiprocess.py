@@ -9,12 +9,13 @@ def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
-def test_two_processes_train_and_rank0_alone_writes(tmp_path):
+@pytest.mark.parametrize('route', ['pixel', 'patched', 'latent'])
+def test_two_processes_train_and_rank0_alone_writes(tmp_path, route):
     torchrun = Path(sys.executable).parent/'torchrun'
     if not torchrun.exists(): pytest.skip(f'torchrun not found beside {sys.executable}')
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': '', 'FAIRDIFF_PROGRESS': 'quiet'}
     cmd = [str(torchrun), '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', str(_free_port()),
-           str(ROOT/'tests'/'diffusion_ddp_entry.py'), str(tmp_path)]
+           str(ROOT/'tests'/'diffusion_ddp_entry.py'), str(tmp_path), route]
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     reports = [json.loads((tmp_path/f'rank{i}.json').read_text()) for i in (0, 1)]
@@ -28,4 +29,5 @@ def test_two_processes_train_and_rank0_alone_writes(tmp_path):
     run = tmp_path/'run'
     assert sorted(Path(p).name for p in reports[0]['written']) == ['done.json', 'model.safetensors', 'step-0000003', 'step-0000006']
     assert sorted(p.name for p in (run/'checkpoints').iterdir()) == ['latest.json', 'step-0000003', 'step-0000006']
+    if route == 'latent': assert (run/'autoencoder'/'done.json').exists()  # trained once, by rank 0
     assert not list(run.rglob('*.tmp'))

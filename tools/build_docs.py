@@ -1,13 +1,22 @@
 #!/usr/bin/env python
 """Build the documentation site into `_docs/` offline, without Quarto.
 
-nbdev prepares the notebooks exactly as it does for Quarto (`nbdev_proc_nbs`: show_doc cells executed into API
-docs, hidden cells dropped, front matter added) into `_proc/`; nbconvert's HTML exporter (a maintained renderer of
-notebooks) turns each processed notebook into a page body, with figures extracted to PNG files. This script adds
-only what Quarto would: a page shell with a sidebar of every chapter in order, relative links between pages, and
-the rewriting of Quarto-only markup. Where Quarto exists, `nbdev_docs` still works from `nbs/_quarto.yml`.
+nbdev prepares the notebooks exactly as it does for Quarto (its processor chain `FilterDefaults`: show_doc cells
+executed into API docs, hidden cells dropped, front matter added) into `_proc/`; nbconvert's HTML exporter (a
+maintained renderer of notebooks) turns each processed notebook into a page body, with figures extracted to PNG
+files. This script adds only what Quarto would: a page shell with a sidebar of every chapter in order, relative links
+between pages, and the rewriting of Quarto-only markup. Where Quarto exists, `nbdev_docs` still works from
+`nbs/_quarto.yml`.
+
+The build installs and downloads nothing. nbdev's `nbdev_proc_nbs` (and `nbdev_docs`, `nbdev_preview`) first call
+`nbdev.quarto._ensure_quarto`, which, when `quarto` is not on PATH, runs nbdev's installer: `sudo` + `curl` of the
+Quarto package, then `pip install -e <project>[dev]` into whatever environment is active. So this script never calls
+those commands: it runs nbdev's processor chain on each notebook itself (the loop `nbdev.serve.proc_nbs` runs, minus
+the installer, the `_quarto.yml`/`sidebar.yml` refresh and the `_modidx.py` rewrite, all of which only Quarto needs
+or `nbdev_export` already did), and it replaces nbdev's installer functions by ones that fail, in case any code
+reached them. Run `nbdev_export` first, as `.ci/check` does.
 """
-import argparse, ast, configparser, html, re, shutil, sys
+import argparse, ast, configparser, html, os, re, shutil, sys
 from pathlib import Path
 import nbformat, yaml
 from nbconvert import HTMLExporter
@@ -100,13 +109,28 @@ def _only_imports(src):
     except SyntaxError: return False
     return all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body)
 
-def _proc_nbs():
-    "`nbdev_proc_nbs`, evaluating for show_doc only exported cells, show_doc cells and pure import cells."
+def _forbid_installers():
+    "Replace nbdev's Quarto installer (sudo, curl, `pip install -e`) by functions that fail: the docs build installs nothing."
+    import nbdev.quarto as Q
+    def refuse(*args, **kwargs):
+        raise SystemExit('tools/build_docs.py does not install Quarto or pip packages (nbdev.quarto installer called)')
+    for name in ('install_quarto', 'install', '_ensure_quarto', '_install_linux', '_install_mac'): setattr(Q, name, refuse)
+
+def _proc_nbs(proc, only=None):
+    "nbdev's docs processing of every notebook into `proc`, evaluating for show_doc only exported, show_doc and pure import cells."
     # nbdev also runs any test cell that contains an import, out of context (its other cells are not run), which
     # fails on cells such as `if x: import y` or `import pickle; pickle.dumps(obj)`. Those cells' imports are never
     # needed by show_doc, so they are left out of the docs-time evaluation; nbdev_test still runs them.
-    import nbdev.processors as P
-    from nbdev.quarto import nbdev_proc_nbs
+    import nbdev.processors as P, nbdev.serve_drv
+    from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    _forbid_installers()
+    for k in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_DATASETS_OFFLINE'): os.environ.setdefault(k, '1')
+    nbs_path = get_config(path=ROOT).nbs_path
+    srcs = [p for p in nbglob(nbs_path, func=Path) if not only or p.name in only]  # nbs/**/*.ipynb, not `_*`
+    if only and len(srcs) != len(only): raise SystemExit(f'no such notebooks in {nbs_path}: {sorted(set(only) - {p.name for p in srcs})}')
+    if proc.resolve() != (ROOT/'_proc').resolve() and any(p.is_file() and p.suffix != '.ipynb' for p in proc.rglob('*')):
+        raise SystemExit(f'{proc} holds files other than processed notebooks: not deleting it')
     orig = P._do_eval
     def _do_eval(cell):
         if not orig(cell): return False
@@ -114,13 +138,17 @@ def _proc_nbs():
         if any(k.startswith('export') for k in getattr(cell, 'directives_', {})) or 'show_doc' in src: return True
         return _only_imports(src)
     P._do_eval = _do_eval
-    try: nbdev_proc_nbs(force=True, n_workers=0)  # in-process, so that the patch applies
+    shutil.rmtree(proc, ignore_errors=True); proc.mkdir(parents=True)
+    try:
+        for src in srcs:
+            dst = proc/src.relative_to(nbs_path); dst.parent.mkdir(parents=True, exist_ok=True)
+            nbdev.serve_drv.main((src, dst, P.FilterDefaults))  # in-process, so that the patch applies
     finally: P._do_eval = orig
 
-def build(out=ROOT/'_docs', proc=ROOT/'_proc', skip_proc=False):
-    "Process the notebooks with nbdev, render them with nbconvert, write the site to `out`."
+def build(out=ROOT/'_docs', proc=ROOT/'_proc', skip_proc=False, only=None):
+    "Process the notebooks with nbdev into `proc`, render them with nbconvert, write the site to `out`."
     s = _settings()
-    if not skip_proc: _proc_nbs()
+    if not skip_proc: _proc_nbs(proc, only)
     nbs = sorted(p for p in proc.glob('*.ipynb'))
     nbs = sorted(nbs, key=lambda p: (p.name != 'index.ipynb', p.name))
     if not nbs: raise SystemExit(f'no processed notebooks in {proc}: did nbdev_proc_nbs run?')
@@ -152,6 +180,8 @@ def build(out=ROOT/'_docs', proc=ROOT/'_proc', skip_proc=False):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--out', default=str(ROOT/'_docs'))
-    ap.add_argument('--skip-proc', action='store_true', help='reuse _proc/ from an earlier nbdev_proc_nbs')
+    ap.add_argument('--proc', default=str(ROOT/'_proc'), help='folder for the processed notebooks')
+    ap.add_argument('--skip-proc', action='store_true', help='reuse the processed notebooks of an earlier build in --proc')
+    ap.add_argument('--only', nargs='+', metavar='NB', help='build only these notebooks (file names), e.g. for a quick check')
     a = ap.parse_args()
-    build(Path(a.out), skip_proc=a.skip_proc)
+    build(Path(a.out), Path(a.proc), skip_proc=a.skip_proc, only=set(a.only) if a.only else None)

@@ -1,0 +1,99 @@
+"""Time to fidelity of the generator routes (the diffusion chapter's table). Run alone, under the heavy-job lock:
+
+  flock /tmp/fairdiff_heavy.lock python bench/generator_bench.py --dataset synth_derm --route patched [--opt class_balance=0.5] [--label-guidance 3]
+  python bench/generator_bench.py --table          # the rows measured so far
+
+Each call trains (or reuses) the quick-preset generator of one route on the quick protocol's data of a data set
+(labeled + unlabeled training rows), samples the protocol's 1,000 `label_property` images (DPM-Solver++, composed
+as the protocol composes) and scores them with the protocol's own fidelity judges and task features, which are
+cached per data set: every route meets the same judges. Prints one row and appends it to
+runs/generator_bench/results.csv. Routes: `pixel` (the UNet on 32 x 32 pixels with per-field dropout: the quick
+preset before the generator work), `patched` (space-to-depth 2x2) and `latent` (AutoencoderKL, f = 4); `--opt
+name=value` overrides any DiffusionConfig field. For the latent route it also reports the autoencoder's
+reconstruction error per class and site, and the label judge's accuracy on reconstructed test images."""
+import argparse, json, os, time
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(os.environ.get('FAIRDIFF_GENERATOR_BENCH', ROOT/'runs'/'generator_bench'))
+ROUTES = {'pixel': dict(patch_size=1, latent_factor=1, dropout='field', p_drop=0.15, class_balance=0.),
+          'patched': dict(patch_size=2, latent_factor=1), 'latent': dict(patch_size=1, latent_factor=4)}
+
+def _value(v:str):
+    for cast in (int, float):
+        try: return cast(v)
+        except ValueError: pass
+    return {'True': True, 'False': False}.get(v, v)
+
+def _fidelity(q:pd.DataFrame, metric:str, attribute:str) -> dict:
+    rows = q[(q['metric'] == metric) & (q['attribute'] == attribute)]
+    return {f'{metric}[{g}]': round(float(v), 3) for g, v in zip(rows['group'], rows['value'])}
+
+def _fd(q:pd.DataFrame) -> dict:
+    rows = q[(q['metric'] == 'fd') & ~q['group'].isin(['gap', 'worst'])]
+    return {f"fd[{'all' if a == 'all' else f'{a}={g}'}]": round(float(v), 1) for a, g, v in zip(rows['attribute'], rows['group'], rows['value'])}
+
+def reconstruction_rows(model, cohort, images, judges) -> dict:
+    "Latent route: reconstruction PSNR per class / site on real test images, and the label judge on originals vs reconstructions."
+    from fairdiff_nb.diffusion import reconstruction_report, reconstruct
+    from fairdiff_nb.quality import predict_codes
+    from fairdiff_nb.data import encode_conditions
+    test = cohort[cohort['split'].isin(['test_id', 'test_ood'])]
+    ae = model.autoencoder
+    rep = reconstruction_report(ae, images[test.index.to_numpy()], {'label': test['label'].astype(str), 'site': test['site'].astype(str)})
+    out = {f"psnr[{'all' if a == 'all' else f'{a}={g}'}]": round(float(p), 1) for a, g, p in zip(rep['attribute'], rep['group'], rep['psnr'])}
+    lab = test[test['label'].notna()]
+    y = encode_conditions(lab)['label']
+    rec = reconstruct(ae, images[lab.index.to_numpy()])
+    orig = predict_codes({'label': judges['label']}, images, rows=lab.index)['label']
+    back = predict_codes({'label': judges['label']}, rec, rows=np.arange(len(rec)))['label']
+    for k, name in enumerate(cohort.attrs['classes']):
+        m = y == k
+        out[f'judge_on_real[{name}]'], out[f'judge_on_recon[{name}]'] = round(float((orig[m] == k).mean()), 3), round(float((back[m] == k).mean()), 3)
+    return out
+
+def run(a) -> dict:
+    from fairdiff_nb.experiments import (protocol_config, stage_root, load_data, diffusion_stage, synthesis_stage, quality_stage,
+                                         fidelity_judges, _synthetic_id)
+    torch.set_num_threads(a.threads)
+    opts = {**ROUTES[a.route], **{k: _value(v) for k, v in (o.split('=', 1) for o in a.opt)}}
+    cfg = protocol_config('quick', a.dataset, methods=('diffusion_label_property',), seeds=(0,), diffusion_options=tuple(sorted(opts.items())),
+                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance)
+    root = stage_root(cfg, OUT)
+    cohort, images = load_data(cfg, root)
+    t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, root); train_s = time.monotonic() - t
+    t = time.monotonic(); simgs, scoh = synthesis_stage(cfg, cohort, model, gid, root); sample_s = time.monotonic() - t
+    q = quality_stage(cfg, cohort, images, {'diffusion_label_property': (simgs, scoh, _synthetic_id(scoh))}, root)
+    ood = [s for s in cohort.attrs['sites'] if s in set(cohort.loc[cohort['split'].isin(['val_ood', 'test_ood']), 'site'].astype(str))]
+    row = dict(dataset=a.dataset, route=a.route, options=json.dumps(opts, sort_keys=True), label_guidance=a.label_guidance, guidance=a.guidance,
+               sample_steps=a.sample_steps, generator=gid, params=sum(p.numel() for p in model.parameters()),
+               train_s=round(train_s, 1), s_per_1000_samples=round(sample_s * 1000 / len(simgs), 1), ood_sites=','.join(ood),
+               **_fidelity(q, 'fidelity_label', 'label'), **_fidelity(q, 'fidelity_site', 'site'),
+               **_fidelity(q, 'fidelity_ceiling_label', 'label'), **_fidelity(q, 'fidelity_ceiling_site', 'site'), **_fd(q))
+    if a.route == 'latent':
+        judges = fidelity_judges(cfg, cohort, images, ['label'], root)
+        row.update(reconstruction_rows(model, cohort, images, judges))
+    return row
+
+def table(path:Path) -> pd.DataFrame:
+    df = pd.read_csv(path)
+    return df
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--dataset', default='synth_derm'); p.add_argument('--route', default='patched', choices=sorted(ROUTES))
+    p.add_argument('--opt', action='append', default=[], help='name=value: a DiffusionConfig field (repeatable)')
+    p.add_argument('--label-guidance', type=float, default=0.); p.add_argument('--guidance', type=float, default=1.5)
+    p.add_argument('--sample-steps', type=int, default=15); p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--table', action='store_true', help='print the rows measured so far and exit')
+    a = p.parse_args()
+    csv = OUT/'results.csv'
+    if not a.table:
+        row = run(a)
+        print(json.dumps(row, indent=1))
+        OUT.mkdir(parents=True, exist_ok=True)
+        old = pd.read_csv(csv) if csv.exists() else pd.DataFrame()
+        pd.concat([old, pd.DataFrame([row])], ignore_index=True).to_csv(csv, index=False)
+    if csv.exists():
+        with pd.option_context('display.max_columns', None, 'display.width', 250): print(table(csv).T.to_string())
