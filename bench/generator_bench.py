@@ -18,7 +18,7 @@ import numpy as np, pandas as pd, torch
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get('FAIRDIFF_GENERATOR_BENCH', ROOT/'runs'/'generator_bench'))
 ROUTES = {'pixel': dict(patch_size=1, latent_factor=1, dropout='field', p_drop=0.15, class_balance=0.),
-          'patched': dict(patch_size=2, latent_factor=1), 'latent': dict(patch_size=1, latent_factor=4)}
+          'patched': dict(patch_size=2, latent_factor=1), 'latent': dict(patch_size=1, latent_factor=4, block_out_channels=(64, 128, 128))}
 
 def _value(v:str):
     for cast in (int, float):
@@ -54,8 +54,8 @@ def reconstruction_rows(model, cohort, images, judges) -> dict:
     return out
 
 def run(a) -> dict:
-    from fairdiff_nb.experiments import (protocol_config, stage_root, load_data, diffusion_stage, synthesis_stage, quality_stage,
-                                         fidelity_judges, _synthetic_id)
+    from fairdiff_nb.experiments import protocol_config, stage_root, load_data, diffusion_stage, synthesis_stage, quality_stage
+    from fairdiff_nb.quality import fidelity_judges
     torch.set_num_threads(a.threads)
     opts = {**ROUTES[a.route], **{k: _value(v) for k, v in (o.split('=', 1) for o in a.opt)}}
     cfg = protocol_config('quick', a.dataset, methods=('diffusion_label_property',), seeds=(0,), diffusion_options=tuple(sorted(opts.items())),
@@ -64,7 +64,7 @@ def run(a) -> dict:
     cohort, images = load_data(cfg, root)
     t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, root); train_s = time.monotonic() - t
     t = time.monotonic(); simgs, scoh = synthesis_stage(cfg, cohort, model, gid, root); sample_s = time.monotonic() - t
-    q = quality_stage(cfg, cohort, images, {'diffusion_label_property': (simgs, scoh, _synthetic_id(scoh))}, root)
+    q = quality_stage(cfg, cohort, images, {'diffusion_label_property': (simgs, scoh, Path(scoh.attrs['image_array']).parent.name)}, root)
     ood = [s for s in cohort.attrs['sites'] if s in set(cohort.loc[cohort['split'].isin(['val_ood', 'test_ood']), 'site'].astype(str))]
     row = dict(dataset=a.dataset, route=a.route, options=json.dumps(opts, sort_keys=True), label_guidance=a.label_guidance, guidance=a.guidance,
                sample_steps=a.sample_steps, generator=gid, params=sum(p.numel() for p in model.parameters()),
@@ -72,7 +72,7 @@ def run(a) -> dict:
                **_fidelity(q, 'fidelity_label', 'label'), **_fidelity(q, 'fidelity_site', 'site'),
                **_fidelity(q, 'fidelity_ceiling_label', 'label'), **_fidelity(q, 'fidelity_ceiling_site', 'site'), **_fd(q))
     if a.route == 'latent':
-        judges = fidelity_judges(cfg, cohort, images, ['label'], root)
+        judges, _ = fidelity_judges(cohort, images, ['label'], root/'quality'/'judges', cfg.classifier_preset, cfg.quality_steps)  # the quality stage's cached judge
         row.update(reconstruction_rows(model, cohort, images, judges))
     return row
 

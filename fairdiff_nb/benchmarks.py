@@ -43,24 +43,39 @@ def blur_matrix(size:int, # image side
                ) -> torch.Tensor:
     "`size` x `size` matrix of a 1-d Gaussian blur with reflected borders; rows sum to 1."
     if sigma < 0.05: return torch.eye(size)
-    r = max(1, int(math.ceil(3 * sigma)))
-    t = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-0.5 * (t / sigma) ** 2); k = k / k.sum()
-    src = torch.arange(size)[:, None] + torch.arange(-r, r + 1)[None]
-    src = torch.where(src < 0, -src - 1, src); src = torch.where(src >= size, 2 * size - 1 - src, src)
-    return torch.zeros(size, size).scatter_add_(1, src, k.expand(size, -1).contiguous())
+    radius = max(1, int(math.ceil(3 * sigma)))
+    taps = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    src = torch.arange(size)[:, None] + torch.arange(-radius, radius + 1)[None]  # source pixel of each tap
+    src = torch.where(src < 0, -src - 1, src)  # reflected at both borders
+    src = torch.where(src >= size, 2 * size - 1 - src, src)
+    return torch.zeros(size, size).scatter_add_(1, src, kernel.expand(size, -1).contiguous())
 
+# %% ../nbs/02_benchmarks.ipynb #8c7287e9
 def blur_images(x:torch.Tensor, # B x C x S x S images
                 sigma:torch.Tensor, # (B,) blur s.d. of each image (few distinct values)
                ) -> torch.Tensor:
     "Gaussian blur with a per-image s.d., one pair of matrix products per distinct value."
     out = torch.empty_like(x)
-    for s in torch.unique(sigma):
-        sel = (sigma == s).nonzero()[:, 0]; m = blur_matrix(x.shape[-1], float(s))
-        out[sel] = m @ x[sel] @ m.T
+    for value in torch.unique(sigma):
+        rows = (sigma == value).nonzero()[:, 0]
+        blur = blur_matrix(x.shape[-1], float(value))
+        out[rows] = blur @ x[rows] @ blur.T
     return out
 
 # %% ../nbs/02_benchmarks.ipynb #827e53d0
+def _polar(dx:torch.Tensor, dy:torch.Tensor, # offsets from the ellipse's centre (broadcastable)
+           cos_a:torch.Tensor, sin_a:torch.Tensor, # cosine and sine of its long axis' angle
+           stretch:torch.Tensor, # square root of its aspect ratio (1 = round)
+          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Radius and cosine / sine of the polar angle of (dx, dy) in the rotated, stretched frame of an ellipse."
+    U = (dx * cos_a + dy * sin_a) / stretch
+    V = (-dx * sin_a + dy * cos_a) * stretch
+    rho = torch.sqrt(U * U + V * V + 1e-6)
+    return rho, U / rho, V / rho
+
+# %% ../nbs/02_benchmarks.ipynb #f80308b1
 def stamp_bank(n:int, # number of stamps
                width:int, # stamp side W (odd)
                radius:tuple, # (lo, hi) mean radius in pixels
@@ -70,21 +85,23 @@ def stamp_bank(n:int, # number of stamps
                edge:float=0.45, # softness of the border in pixels
               ) -> torch.Tensor:
     "`n` x W x W soft masks in [0, 1] of randomly shaped, rotated, sub-pixel shifted irregular ellipses."
-    u = lambda *s: torch.rand(*s, generator=g)
-    r = radius[0] + (radius[1] - radius[0]) * u(n); a = (aspect[0] + (aspect[1] - aspect[0]) * u(n)).sqrt()
-    ang, off = math.pi * u(n), u(n, 2) - 0.5
-    c = torch.arange(width, dtype=torch.float32) - (width - 1) / 2
-    dx = c.view(1, 1, -1) - off[:, 0, None, None]; dy = c.view(1, -1, 1) - off[:, 1, None, None]
-    ca, sa = torch.cos(ang)[:, None, None], torch.sin(ang)[:, None, None]
-    U = (dx * ca + dy * sa) / a[:, None, None]; V = (-dx * sa + dy * ca) * a[:, None, None]
-    rho = torch.sqrt(U * U + V * V + 1e-6); c1, s1 = U / rho, V / rho
+    uniform = lambda *shape: torch.rand(*shape, generator=g)
+    radii = radius[0] + (radius[1] - radius[0]) * uniform(n)
+    stretch = (aspect[0] + (aspect[1] - aspect[0]) * uniform(n)).sqrt()
+    angle, offset = math.pi * uniform(n), uniform(n, 2) - 0.5
+    centre = torch.arange(width, dtype=torch.float32) - (width - 1) / 2
+    dx = centre.view(1, 1, -1) - offset[:, 0, None, None]
+    dy = centre.view(1, -1, 1) - offset[:, 1, None, None]
+    cos_a, sin_a = torch.cos(angle)[:, None, None], torch.sin(angle)[:, None, None]
+    rho, c1, s1 = _polar(dx, dy, cos_a, sin_a, stretch[:, None, None])
     ck, sk, mod = c1, s1, torch.ones_like(rho)
     for amax in harmonics:  # cos / sin of k*theta by the angle-addition recurrence (no atan2, no sin per pixel)
         ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
-        am, ph = amax * u(n)[:, None, None], 2 * math.pi * u(n)[:, None, None]
-        mod = mod + am * (sk * torch.cos(ph) + ck * torch.sin(ph))
-    return torch.sigmoid((r[:, None, None] * mod - rho) / edge)
+        amp, phase = amax * uniform(n)[:, None, None], 2 * math.pi * uniform(n)[:, None, None]
+        mod = mod + amp * (sk * torch.cos(phase) + ck * torch.sin(phase))
+    return torch.sigmoid((radii[:, None, None] * mod - rho) / edge)
 
+# %% ../nbs/02_benchmarks.ipynb #e11fbe1f
 def composite_max(stamps:torch.Tensor, # K x W x W stamp bank
                   which:torch.Tensor, # (B, M) stamp index of each nucleus
                   cx:torch.Tensor, cy:torch.Tensor, # (B, M) integer centre of each nucleus, inside the image
@@ -92,12 +109,15 @@ def composite_max(stamps:torch.Tensor, # K x W x W stamp bank
                   size:int, # image side
                  ) -> torch.Tensor:
     "B x S x S max-composite of weighted stamps centred at (cx, cy), clipped at the borders."
-    b, m = which.shape; W = stamps.shape[-1]; h = W // 2; P = size + 2 * h  # paste into a padded canvas, then crop
-    val = stamps[which] * weight[..., None, None]
-    off = torch.arange(W)[:, None] * P + torch.arange(W)[None, :]
-    idx = (cy.clamp(0, size - 1) * P + cx.clamp(0, size - 1))[..., None, None] + off
-    out = torch.zeros(b, P * P).scatter_reduce_(1, idx.reshape(b, -1), val.reshape(b, -1), 'amax')
-    return out.view(b, P, P)[:, h:h + size, h:h + size]
+    batch, _ = which.shape
+    width = stamps.shape[-1]
+    half = width // 2
+    padded = size + 2 * half  # paste into a padded canvas, then crop
+    values = stamps[which] * weight[..., None, None]
+    offsets = torch.arange(width)[:, None] * padded + torch.arange(width)[None, :]
+    idx = (cy.clamp(0, size - 1) * padded + cx.clamp(0, size - 1))[..., None, None] + offsets
+    out = torch.zeros(batch, padded * padded).scatter_reduce_(1, idx.reshape(batch, -1), values.reshape(batch, -1), 'amax')
+    return out.view(batch, padded, padded)[:, half:half + size, half:half + size]
 
 # %% ../nbs/02_benchmarks.ipynb #bfd2de84
 HISTO_HOSPITALS = {  # stain of each hospital: H and E optical-density vectors, intensities, brightness, blur, noise
@@ -112,7 +132,8 @@ HISTO_OOD = ('hospital_4', 'hospital_5')
 # %% ../nbs/02_benchmarks.ipynb #6dc985d8
 def _range(v, name, lo=-math.inf, hi=math.inf):
     "Check a (lo, hi) parameter pair."
-    if len(v) != 2 or not (lo <= v[0] <= v[1] <= hi): raise ValueError(f"{name} must be a pair lo <= hi within [{lo}, {hi}], got {v}")
+    if len(v) != 2 or not (lo <= v[0] <= v[1] <= hi):
+        raise ValueError(f"{name} must be a pair lo <= hi within [{lo}, {hi}], got {v}")
 
 @dataclasses.dataclass(frozen=True)
 class HistoParams(Config):
@@ -133,7 +154,8 @@ class HistoParams(Config):
         if not 0 <= self.tumor_rate <= 1: raise ValueError(f"tumor_rate must be in [0, 1], got {self.tumor_rate}")
         if len(self.site_weights) != 5 or min(self.site_weights) < 0 or sum(self.site_weights) <= 0:
             raise ValueError(f"site_weights needs 5 non-negative weights (hospitals 1-5), got {self.site_weights}")
-        _range(self.n_normal, 'n_normal', 0, 16); _range(self.n_tumor, 'n_tumor', 0, 16)
+        _range(self.n_normal, 'n_normal', 0, 16)
+        _range(self.n_tumor, 'n_tumor', 0, 16)
         for f in ('r_normal', 'r_tumor', 'dark_normal', 'dark_tumor'): _range(getattr(self, f), f, 0)
         if self.patches_per_patient < 1: raise ValueError(f"patches_per_patient must be >= 1, got {self.patches_per_patient}")
         if self.shift < 0: raise ValueError(f"shift must be >= 0, got {self.shift}")
@@ -146,41 +168,53 @@ def site_table(table:dict, # site -> dict of properties
                ood:Sequence[str]=(), # sites whose deviation is scaled
               ) -> torch.Tensor:
     "Property `key` of each image's site, shape (B,) or (B, d)."
-    names = list(table); ref = torch.tensor(table[names[0]][key], dtype=torch.float32)
-    v = torch.stack([torch.tensor(table[n][key], dtype=torch.float32) for n in names])
-    f = torch.tensor([shift if n in ood else 1. for n in names]).view(-1, *[1] * (v.dim() - 1))
-    return (ref + f * (v - ref))[sites]
+    names = list(table)
+    ref = torch.tensor(table[names[0]][key], dtype=torch.float32)
+    values = torch.stack([torch.tensor(table[n][key], dtype=torch.float32) for n in names])
+    scale = torch.tensor([shift if n in ood else 1. for n in names]).view(-1, *[1] * (values.dim() - 1))
+    return (ref + scale * (values - ref))[sites]
 
 # %% ../nbs/02_benchmarks.ipynb #62f4668f
+def _histo_stamps(p:HistoParams, g:torch.Generator, scale:float, n_stamps:int) -> torch.Tensor:
+    "2 `n_stamps` x W x W nucleus stamps: `n_stamps` round, smooth normal ones, then as many elongated, irregular tumour ones."
+    smooth, irregular = (0.03, 0.02), (0.14, 0.08, 0.05)  # harmonic amplitudes of the borders
+    reach = max(p.r_normal[1], p.r_tumor[1] * math.sqrt(1.7) * (1 + sum(irregular))) * scale + 1.5
+    width = 2 * int(math.ceil(reach)) + 1
+    return torch.cat([stamp_bank(n_stamps, width, (p.r_normal[0] * scale, p.r_normal[1] * scale), (1., 1.15), smooth, g),
+                      stamp_bank(n_stamps, width, (p.r_tumor[0] * scale, p.r_tumor[1] * scale), (1.2, 1.7), irregular, g)])
+
+# %% ../nbs/02_benchmarks.ipynb #a4501550
 def _histo_nuclei(labels:torch.Tensor, p:HistoParams, g:torch.Generator, size:int, n_stamps:int=256):
     "Hematoxylin map B x S x S: nuclei from per-class stamp banks on a jittered 4 x 4 grid."
-    b = len(labels); s = size / 32; gr = 4; M = gr * gr; cell = size / gr; u = lambda *sh: torch.rand(*sh, generator=g)
-    hn, ht = (0.03, 0.02), (0.14, 0.08, 0.05)  # harmonic amplitudes: smooth normal, irregular tumour borders
-    reach = max(p.r_normal[1], p.r_tumor[1] * math.sqrt(1.7) * (1 + sum(ht))) * s + 1.5
-    W = 2 * int(math.ceil(reach)) + 1
-    bank = torch.cat([stamp_bank(n_stamps, W, (p.r_normal[0] * s, p.r_normal[1] * s), (1., 1.15), hn, g),
-                      stamp_bank(n_stamps, W, (p.r_tumor[0] * s, p.r_tumor[1] * s), (1.2, 1.7), ht, g)])
-    t = labels.bool()[:, None]
-    lo = torch.where(labels.bool(), p.n_tumor[0], p.n_normal[0]); hi = torch.where(labels.bool(), p.n_tumor[1], p.n_normal[1])
-    count = lo + (u(b) * (hi - lo + 1)).long()
-    active = torch.argsort(torch.argsort(u(b, M), 1), 1) < count[:, None]  # a random subset of `count` cells
-    gx = (torch.arange(M) % gr).float(); gy = (torch.arange(M) // gr).float()
-    jitter = torch.where(t, 0.35 * cell, 0.12 * cell)  # normal nuclei stay >= ~2 px apart (at 32 px)
-    cx = ((gx + 0.5) * cell + (2 * u(b, M) - 1) * jitter).floor().long()
-    cy = ((gy + 0.5) * cell + (2 * u(b, M) - 1) * jitter).floor().long()
-    which = (u(b, M) * n_stamps).long() + t.long() * n_stamps
-    dlo = torch.where(t, p.dark_tumor[0], p.dark_normal[0]); dhi = torch.where(t, p.dark_tumor[1], p.dark_normal[1])
-    return composite_max(bank, which, cx, cy, (dlo + (dhi - dlo) * u(b, M)) * active, size)
+    b, grid = len(labels), 4
+    n_cells, cell = grid * grid, size / grid
+    uniform = lambda *shape: torch.rand(*shape, generator=g)
+    bank = _histo_stamps(p, g, size / 32, n_stamps)
+    tumour = labels.bool()[:, None]
+    lo = torch.where(labels.bool(), p.n_tumor[0], p.n_normal[0])
+    hi = torch.where(labels.bool(), p.n_tumor[1], p.n_normal[1])
+    count = lo + (uniform(b) * (hi - lo + 1)).long()
+    active = torch.argsort(torch.argsort(uniform(b, n_cells), 1), 1) < count[:, None]  # a random subset of `count` cells
+    gx, gy = (torch.arange(n_cells) % grid).float(), (torch.arange(n_cells) // grid).float()
+    jitter = torch.where(tumour, 0.35 * cell, 0.12 * cell)  # normal nuclei stay >= ~2 px apart (at 32 px)
+    cx = ((gx + 0.5) * cell + (2 * uniform(b, n_cells) - 1) * jitter).floor().long()
+    cy = ((gy + 0.5) * cell + (2 * uniform(b, n_cells) - 1) * jitter).floor().long()
+    which = (uniform(b, n_cells) * n_stamps).long() + tumour.long() * n_stamps
+    dark_lo = torch.where(tumour, p.dark_tumor[0], p.dark_normal[0])
+    dark_hi = torch.where(tumour, p.dark_tumor[1], p.dark_normal[1])
+    return composite_max(bank, which, cx, cy, (dark_lo + (dark_hi - dark_lo) * uniform(b, n_cells)) * active, size)
 
 # %% ../nbs/02_benchmarks.ipynb #1b8a522d
 def _histo_tissue(labels:torch.Tensor, slide:torch.Tensor, tab:Callable, p:HistoParams, g:torch.Generator, size:int):
     "B x 3 x S x S light through the stained tissue (Beer-Lambert), before the scanner's optics; `tab(key)` = per-image site property."
-    b = len(labels); f = smooth_fields(b, size, size // 2, g, 2)
-    H = _histo_nuclei(labels, p, g, size) * (1 + 0.15 * f[:, 0]) + 0.04  # chromatin texture, faint background
-    E = (0.55 + 0.18 * smooth_fields(b, size, 4, g)[:, 0] + 0.05 * f[:, 1]).clamp(0.05, 1.2) * (1 - 0.6 * H.clamp(0, 1))
-    hv, ev = F.normalize(tab('h'), dim=1), F.normalize(tab('e'), dim=1)
+    b = len(labels)
+    fields = smooth_fields(b, size, size // 2, g, 2)
+    H = _histo_nuclei(labels, p, g, size) * (1 + 0.15 * fields[:, 0]) + 0.04  # chromatin texture, faint background
+    E = (0.55 + 0.18 * smooth_fields(b, size, 4, g)[:, 0] + 0.05 * fields[:, 1]).clamp(0.05, 1.2) * (1 - 0.6 * H.clamp(0, 1))
+    h_vec, e_vec = F.normalize(tab('h'), dim=1), F.normalize(tab('e'), dim=1)
     sH, sE = tab('sH') * slide[:, 0], 0.55 * tab('sE') * slide[:, 1]
-    od = 1.25 * (sH[:, None, None, None] * H[:, None] * hv[:, :, None, None] + sE[:, None, None, None] * E[:, None] * ev[:, :, None, None])
+    od = 1.25 * (sH[:, None, None, None] * H[:, None] * h_vec[:, :, None, None]
+                 + sE[:, None, None, None] * E[:, None] * e_vec[:, :, None, None])
     return tab('I0')[:, None, None, None] * torch.exp(-od)
 
 # %% ../nbs/02_benchmarks.ipynb #db458c3b
@@ -199,17 +233,19 @@ def render_histo(labels:torch.Tensor, # (B,) 0 = normal, 1 = tumour
 # %% ../nbs/02_benchmarks.ipynb #1b55d462
 def _histo_table(n:int, p:HistoParams, rng:np.random.Generator):
     "Cohort columns (before splits) and the render inputs of `n` SynthHisto patches."
-    names = list(HISTO_HOSPITALS); w = np.asarray(p.site_weights, float)
-    site = rng.choice(5, size=n, p=w / w.sum())
+    names = list(HISTO_HOSPITALS)
+    weights = np.asarray(p.site_weights, float)
+    site = rng.choice(5, size=n, p=weights / weights.sum())
     counts = np.bincount(site, minlength=5)  # >= 10 patients per hospital (when it has 10 patches), so that small cohorts split
     n_pat = np.maximum(np.minimum(10, counts), np.round(counts / p.patches_per_patient)).clip(1).astype(int)
-    pat = np.empty(n, int)
-    for k in range(5): pat[site == k] = rng.permutation(counts[k]) % n_pat[k]  # patients of (nearly) equal size
-    jit = np.exp(p.slide_jitter * rng.standard_normal((5, int(n_pat.max()), 2)))
+    patient = np.empty(n, int)
+    for k in range(5): patient[site == k] = rng.permutation(counts[k]) % n_pat[k]  # patients of (nearly) equal size
+    slide = np.exp(p.slide_jitter * rng.standard_normal((5, int(n_pat.max()), 2)))  # per-slide H and E factors
     label = (rng.random(n) < p.tumor_rate).astype(int)
     df = pd.DataFrame({'image': np.arange(n), 'label': label, 'site': np.asarray(names)[site],
-                       'patient': [f'{names[s]}_p{k:03d}' for s, k in zip(site, pat)]})
-    return df, dict(labels=torch.from_numpy(label), sites=torch.from_numpy(site), slide=torch.from_numpy(jit[site, pat]).float())
+                       'patient': [f'{names[s]}_p{k:03d}' for s, k in zip(site, patient)]})
+    return df, dict(labels=torch.from_numpy(label), sites=torch.from_numpy(site),
+                    slide=torch.from_numpy(slide[site, patient]).float())
 
 # %% ../nbs/02_benchmarks.ipynb #6e6b16a1
 HISTO_SCANNERS = {  # scanner family: the ID hospitals of HISTO_HOSPITALS, and OOD hospitals with standard stains on other scanners
@@ -227,8 +263,10 @@ def _magnify(img:torch.Tensor, labels:torch.Tensor, slide:torch.Tensor, tab:Call
     mag = tab('mag')
     if (mag < 1).any(): raise ValueError(f"magnification must be >= 1, got {mag.min().item()}")
     for m in torch.unique(mag[mag > 1]):
-        sel = (mag == m).nonzero()[:, 0]; big = int(round(size * float(m))); o = (big - size) // 2
-        img[sel] = _histo_tissue(labels[sel], slide[sel], lambda k: tab(k)[sel], p, g, big)[..., o:o + size, o:o + size]
+        sel = (mag == m).nonzero()[:, 0]
+        big = int(round(size * float(m)))
+        crop = (big - size) // 2
+        img[sel] = _histo_tissue(labels[sel], slide[sel], lambda k: tab(k)[sel], p, g, big)[..., crop:crop + size, crop:crop + size]
     return img
 
 def sharpen_images(x:torch.Tensor, # B x C x S x S images
@@ -258,15 +296,19 @@ def jpeg_blocks(x:torch.Tensor, # B x 3 x H x W RGB images in [0, 1]
                 strength:torch.Tensor, # (B,) quantisation step / the quality-50 tables (0 = uncompressed)
                ) -> torch.Tensor:
     "JPEG-like compression: YCbCr, 8 x 8 block DCT, coefficients rounded to `strength` x the JPEG tables, and back."
-    out = x.clone(); sel = (strength > 0).nonzero()[:, 0]
+    out = x.clone()
+    sel = (strength > 0).nonzero()[:, 0]
     if not len(sel): return out
-    y = torch.einsum('ij,bjhw->bihw', RGB_TO_YCBCR, x[sel]); b, _, h, w = y.shape
-    y = F.pad(y, (0, -w % 8, 0, -h % 8), mode='replicate'); hp, wp = y.shape[-2:]
-    blocks = y.view(b, 3, hp // 8, 8, wp // 8, 8).transpose(3, 4); D = dct_matrix()
-    q = strength[sel].view(-1, 1, 1, 1, 1, 1) * torch.stack([JPEG_LUMA, JPEG_CHROMA, JPEG_CHROMA])[None, :, None, None]
-    blocks = D.T @ (torch.round((D @ blocks @ D.T) / q) * q) @ D
-    y = blocks.transpose(3, 4).reshape(b, 3, hp, wp)[..., :h, :w]
-    out[sel] = torch.einsum('ij,bjhw->bihw', torch.linalg.inv(RGB_TO_YCBCR), y)
+    ycc = torch.einsum('ij,bjhw->bihw', RGB_TO_YCBCR, x[sel])
+    b, _, h, w = ycc.shape
+    ycc = F.pad(ycc, (0, -w % 8, 0, -h % 8), mode='replicate')  # sides up to a multiple of 8
+    hp, wp = ycc.shape[-2:]
+    blocks = ycc.view(b, 3, hp // 8, 8, wp // 8, 8).transpose(3, 4)
+    D = dct_matrix()
+    step = strength[sel].view(-1, 1, 1, 1, 1, 1) * torch.stack([JPEG_LUMA, JPEG_CHROMA, JPEG_CHROMA])[None, :, None, None]
+    blocks = D.T @ (torch.round((D @ blocks @ D.T) / step) * step) @ D
+    ycc = blocks.transpose(3, 4).reshape(b, 3, hp, wp)[..., :h, :w]
+    out[sel] = torch.einsum('ij,bjhw->bihw', torch.linalg.inv(RGB_TO_YCBCR), ycc)
     return out
 
 # %% ../nbs/02_benchmarks.ipynb #4bfb465d
@@ -317,30 +359,66 @@ class DermParams(Config):
         for f in ('high_risk_rate', 'dark_rate_id', 'dark_rate_ood', 'contrast_drop'):
             if not 0 <= getattr(self, f) <= 1: raise ValueError(f"{f} must be in [0, 1], got {getattr(self, f)}")
         if len(self.site_weights) != len(DERM_CLINICS) or min(self.site_weights) < 0 or sum(self.site_weights) <= 0:
-            raise ValueError(f"site_weights needs {len(DERM_CLINICS)} non-negative weights (clinic_a..clinic_d), got {self.site_weights}")
-        _range(self.r_lesion, 'r_lesion', 0.5, 16); _range(self.m_low, 'm_low', 0, 1); _range(self.m_high, 'm_high', 0, 1)
-        if self.male_size <= 0 or self.shift < 0: raise ValueError(f"male_size must be > 0 and shift >= 0, got {self.male_size}, {self.shift}")
+            raise ValueError(f"site_weights needs {len(DERM_CLINICS)} non-negative weights (clinic_a..clinic_d), "
+                             f"got {self.site_weights}")
+        _range(self.r_lesion, 'r_lesion', 0.5, 16)
+        _range(self.m_low, 'm_low', 0, 1)
+        _range(self.m_high, 'm_high', 0, 1)
+        if self.male_size <= 0 or self.shift < 0:
+            raise ValueError(f"male_size must be > 0 and shift >= 0, got {self.male_size}, {self.shift}")
 
 # %% ../nbs/02_benchmarks.ipynb #fd689479
 def _lesion_mask(m:torch.Tensor, r:torch.Tensor, g:torch.Generator, size:int):
     "Soft lesion masks B x S x S (irregular and asymmetric in proportion to the malignancy score `m`), and the offsets from the centre / radius."
-    b = len(m); s = size / 32; u = lambda *sh: torch.rand(*sh, generator=g)
-    c = torch.arange(size, dtype=torch.float32) + 0.5
-    cx, cy = size / 2 + (2 * u(b) - 1) * 3 * s, size / 2 + (2 * u(b) - 1) * 3 * s
-    dx, dy = c.view(1, 1, -1) - cx[:, None, None], c.view(1, -1, 1) - cy[:, None, None]
-    ang = math.pi * u(b)[:, None, None]; ca, sa = torch.cos(ang), torch.sin(ang)
-    asp = (1.0 + (0.1 + 0.4 * m) * u(b)).sqrt()[:, None, None]
-    U, V = (dx * ca + dy * sa) / asp, (-dx * sa + dy * ca) * asp
-    rho = torch.sqrt(U * U + V * V + 1e-6); c1, s1 = U / rho, V / rho
+    b, scale = len(m), size / 32
+    uniform = lambda *shape: torch.rand(*shape, generator=g)
+    pixel = torch.arange(size, dtype=torch.float32) + 0.5
+    cx, cy = size / 2 + (2 * uniform(b) - 1) * 3 * scale, size / 2 + (2 * uniform(b) - 1) * 3 * scale
+    dx, dy = pixel.view(1, 1, -1) - cx[:, None, None], pixel.view(1, -1, 1) - cy[:, None, None]
+    angle = math.pi * uniform(b)[:, None, None]
+    stretch = (1.0 + (0.1 + 0.4 * m) * uniform(b)).sqrt()[:, None, None]
+    rho, c1, s1 = _polar(dx, dy, torch.cos(angle), torch.sin(angle), stretch)
     ck, sk, mod = c1, s1, torch.ones_like(rho)
     amp = m[:, None] * torch.tensor([0.14, 0.14, 0.11, 0.09, 0.07]) + torch.tensor([0.01, 0.03, 0.01, 0., 0.])
     for k in range(amp.shape[1]):  # harmonics 1 (asymmetry) to 5 (fine irregularity)
-        a, ph = (amp[:, k] * (0.6 + 0.4 * u(b)))[:, None, None], 2 * math.pi * u(b)[:, None, None]
-        mod = mod + a * (sk * torch.cos(ph) + ck * torch.sin(ph))
+        a, phase = (amp[:, k] * (0.6 + 0.4 * uniform(b)))[:, None, None], 2 * math.pi * uniform(b)[:, None, None]
+        mod = mod + a * (sk * torch.cos(phase) + ck * torch.sin(phase))
         ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
-    return torch.sigmoid((r[:, None, None] * mod - rho) / (0.7 * s)), dx / r[:, None, None], dy / r[:, None, None]
+    return torch.sigmoid((r[:, None, None] * mod - rho) / (0.7 * scale)), dx / r[:, None, None], dy / r[:, None, None]
 
 # %% ../nbs/02_benchmarks.ipynb #cf4c6eb4
+def _derm_pigments(m:torch.Tensor, inside:torch.Tensor, gx:torch.Tensor, gy:torch.Tensor, fitz:torch.Tensor,
+                   p:DermParams, g:torch.Generator, size:int) -> torch.Tensor:
+    "B x 3 x S x S optical density of the lesions: brown, black, blue-grey and red maps, fainter on darker skin."
+    b = len(m)
+    fields = smooth_fields(b, size, 4, g, 3)
+    angle = 2 * math.pi * torch.rand(b, generator=g)[:, None, None]
+    grad = gx * torch.cos(angle) + gy * torch.sin(angle)  # colour asymmetry across the lesion
+    extra = ((m - 0.2) / 0.8).clamp(0, 1)[:, None, None]  # strength of the extra colours
+    maps = torch.stack([(0.7 + 0.2 * m + 0.4 * torch.rand(b, generator=g))[:, None, None] * (1 + 0.1 * fields[:, 2]),
+                        extra * torch.sigmoid((fields[:, 0] + 0.8 * grad - 0.3) * 4),
+                        0.8 * extra * torch.sigmoid((fields[:, 1] - 0.8 * grad - 0.5) * 4),
+                        0.6 * extra * torch.sigmoid((-fields[:, 1] - 0.6) * 4)], 1)  # B x 4 x S x S: brown, black, blue, red
+    contrast = (1 - p.contrast_drop * fitz.float() / 5)[:, None, None, None]
+    return (torch.tensor(DERM_PIGMENTS).T @ maps.view(b, 4, -1)).view(b, 3, size, size) * (inside[:, None] * contrast)
+
+# %% ../nbs/02_benchmarks.ipynb #d6e057f5
+def _derm_skin(fitz:torch.Tensor, g:torch.Generator, size:int) -> torch.Tensor:
+    "B x 3 x S x S skin: the colour of each Fitzpatrick type with a per-image brightness and tint, and a mild texture."
+    b = len(fitz)
+    skin = torch.tensor(DERM_SKIN)[fitz] * (1 + 0.05 * torch.randn(b, 1, generator=g)) * (1 + 0.015 * torch.randn(b, 3, generator=g))
+    return skin[:, :, None, None] * (1 + 0.04 * smooth_fields(b, size, 8, g))
+
+def _derm_camera(img:torch.Tensor, sites:torch.Tensor, p:DermParams, g:torch.Generator, size:int) -> torch.Tensor:
+    "Each clinic's camera on the B x 3 x S x S images: white balance, brightness, vignetting, blur, then sensor noise."
+    tab = lambda k: site_table(DERM_CLINICS, k, sites, p.shift, DERM_OOD)
+    pos = (torch.arange(size, dtype=torch.float32) + 0.5 - size / 2) / (size / 2)
+    r2 = pos.view(1, -1) ** 2 + pos.view(-1, 1) ** 2  # squared distance from the centre (1 at the middle of an edge)
+    light = tab('bright')[:, None, None] * (1 - tab('vignette')[:, None, None] * r2 / 2)
+    img = blur_images(img * tab('gain')[:, :, None, None] * light[:, None], tab('blur'))
+    return (img + tab('noise')[:, None, None, None] * torch.randn(img.shape, generator=g)).clamp(0, 1)
+
+# %% ../nbs/02_benchmarks.ipynb #27fa48ca
 def render_derm(labels:torch.Tensor, # (B,) 0 = low risk, 1 = high risk
                 fitz:torch.Tensor, # (B,) Fitzpatrick type 0..5 (I..VI)
                 male:torch.Tensor, # (B,) 1 = male
@@ -350,40 +428,32 @@ def render_derm(labels:torch.Tensor, # (B,) 0 = low risk, 1 = high risk
                 size:int=32, # image side
                ) -> torch.Tensor:
     "B x 3 x S x S float images in [0, 1] of SynthDerm lesions."
-    b = len(labels); s = size / 32; u = lambda *sh: torch.rand(*sh, generator=g); hr = labels.bool()
-    lo = torch.where(hr, p.m_high[0], p.m_low[0]); m = lo + (torch.where(hr, p.m_high[1], p.m_low[1]) - lo) * u(b)  # malignancy score
-    r = (p.r_lesion[0] + (p.r_lesion[1] - p.r_lesion[0]) * u(b)) * s * torch.where(male.bool(), p.male_size, 1.)
+    b = len(labels)
+    high = labels.bool()
+    lo = torch.where(high, p.m_high[0], p.m_low[0])
+    m = lo + (torch.where(high, p.m_high[1], p.m_low[1]) - lo) * torch.rand(b, generator=g)  # malignancy score
+    size_factor = torch.where(male.bool(), p.male_size, 1.)
+    r = (p.r_lesion[0] + (p.r_lesion[1] - p.r_lesion[0]) * torch.rand(b, generator=g)) * (size / 32) * size_factor
     inside, gx, gy = _lesion_mask(m, r, g, size)
-    f = smooth_fields(b, size, 4, g, 3); ga = 2 * math.pi * u(b)[:, None, None]
-    grad = gx * torch.cos(ga) + gy * torch.sin(ga)  # colour asymmetry across the lesion
-    v = ((m - 0.2) / 0.8).clamp(0, 1)[:, None, None]  # strength of the extra colours
-    maps = torch.stack([(0.7 + 0.2 * m + 0.4 * u(b))[:, None, None] * (1 + 0.1 * f[:, 2]),
-                        v * torch.sigmoid((f[:, 0] + 0.8 * grad - 0.3) * 4),
-                        0.8 * v * torch.sigmoid((f[:, 1] - 0.8 * grad - 0.5) * 4),
-                        0.6 * v * torch.sigmoid((-f[:, 1] - 0.6) * 4)], 1)  # B x 4 x S x S: brown, black, blue, red
-    contrast = (1 - p.contrast_drop * fitz.float() / 5)[:, None, None, None]
-    od = (torch.tensor(DERM_PIGMENTS).T @ maps.view(b, 4, -1)).view(b, 3, size, size) * (inside[:, None] * contrast)
-    skin = torch.tensor(DERM_SKIN)[fitz] * (1 + 0.05 * torch.randn(b, 1, generator=g)) * (1 + 0.015 * torch.randn(b, 3, generator=g))
-    img = skin[:, :, None, None] * (1 + 0.04 * smooth_fields(b, size, 8, g)) * torch.exp(-od)
-    tab = lambda k: site_table(DERM_CLINICS, k, sites, p.shift, DERM_OOD)
-    c = (torch.arange(size, dtype=torch.float32) + 0.5 - size / 2) / (size / 2); rr = c.view(1, -1) ** 2 + c.view(-1, 1) ** 2
-    img = img * tab('gain')[:, :, None, None] * (tab('bright')[:, None, None] * (1 - tab('vignette')[:, None, None] * rr / 2))[:, None]
-    img = blur_images(img, tab('blur'))
-    return (img + tab('noise')[:, None, None, None] * torch.randn(img.shape, generator=g)).clamp(0, 1)
+    od = _derm_pigments(m, inside, gx, gy, fitz, p, g, size)
+    return _derm_camera(_derm_skin(fitz, g, size) * torch.exp(-od), sites, p, g, size)
 
 # %% ../nbs/02_benchmarks.ipynb #97f884b6
 def _derm_table(n:int, p:DermParams, rng:np.random.Generator):
     "Cohort columns (before splits) and the render inputs of `n` SynthDerm images (one lesion each)."
-    names = list(DERM_CLINICS); w = np.asarray(p.site_weights, float)
-    site = rng.choice(len(names), size=n, p=w / w.sum())
+    names = list(DERM_CLINICS)
+    weights = np.asarray(p.site_weights, float)
+    site = rng.choice(len(names), size=n, p=weights / weights.sum())
     dark_rate = np.where(np.isin(np.asarray(names)[site], DERM_OOD), p.dark_rate_ood, p.dark_rate_id)
     dark = rng.random(n) < dark_rate
     fitz = np.where(dark, rng.choice([3, 4, 5], size=n, p=[0.5, 0.3, 0.2]), rng.choice([0, 1, 2], size=n, p=[0.3, 0.4, 0.3]))
-    male = (rng.random(n) < 0.5).astype(int); label = (rng.random(n) < p.high_risk_rate).astype(int)
+    male = (rng.random(n) < 0.5).astype(int)
+    label = (rng.random(n) < p.high_risk_rate).astype(int)
     df = pd.DataFrame({'image': np.arange(n), 'label': label, 'site': np.asarray(names)[site],
                        'patient': [f'lesion_{i:06d}' for i in range(n)], 'skin_tone': np.where(dark, 'dark', 'light'),
                        'sex': np.where(male == 1, 'male', 'female'), 'fitzpatrick': np.asarray(DERM_FITZPATRICK)[fitz]})
-    return df, dict(labels=torch.from_numpy(label), fitz=torch.from_numpy(fitz), male=torch.from_numpy(male), sites=torch.from_numpy(site))
+    return df, dict(labels=torch.from_numpy(label), fitz=torch.from_numpy(fitz), male=torch.from_numpy(male),
+                    sites=torch.from_numpy(site))
 
 # %% ../nbs/02_benchmarks.ipynb #1d656bfd
 @dataclasses.dataclass(frozen=True)
@@ -405,6 +475,8 @@ class Benchmark:
 
 BENCHMARKS = {
     'synth_histo': Benchmark(HistoParams, _histo_table, render_histo, ('normal', 'tumor'), tuple(HISTO_HOSPITALS), HISTO_OOD),
+    'synth_histo_scanner': Benchmark(HistoParams, _histo_table, render_histo_scanner, ('normal', 'tumor'), tuple(HISTO_SCANNERS),
+                                     HISTO_OOD),
     'synth_derm': Benchmark(DermParams, _derm_table, render_derm, ('low_risk', 'high_risk'), tuple(DERM_CLINICS), DERM_OOD,
                             ('skin_tone', 'sex'), {'skin_tone': ['light', 'dark'], 'sex': ['female', 'male']}),
 }
@@ -413,7 +485,8 @@ BENCHMARKS = {
 def _benchmark_params(name:str, params:dict):
     "The benchmark `name` and its parameter object, with clear errors for unknown names / parameters."
     if name not in BENCHMARKS: raise ValueError(f"unknown benchmark {name!r}; benchmarks: {sorted(BENCHMARKS)}")
-    b = BENCHMARKS[name]; fields = [f.name for f in dataclasses.fields(b.params)]
+    b = BENCHMARKS[name]
+    fields = [f.name for f in dataclasses.fields(b.params)]
     unknown = sorted(set(params) - set(fields))
     if unknown: raise ValueError(f"unknown parameter(s) {unknown} for {name}; parameters: {fields}")
     return b, b.params(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
@@ -434,7 +507,10 @@ def _plan(name:str, n:int, seed:int, spec=None, **params):
 class torch_threads:
     "Context manager: run torch ops on `n` intra-op threads, restoring the previous number after."
     def __init__(self, n:int=1): self.n = int(n)
-    def __enter__(self): self.old = torch.get_num_threads(); torch.set_num_threads(self.n); return self
+    def __enter__(self):
+        self.old = torch.get_num_threads()
+        torch.set_num_threads(self.n)
+        return self
     def __exit__(self, *exc): torch.set_num_threads(self.old)
 
 # %% ../nbs/02_benchmarks.ipynb #aaa9995a
@@ -446,7 +522,8 @@ def to_uint8(x:torch.Tensor, # B x 3 x H x W float in [0, 1]
 def _render(b:Benchmark, inputs:dict, p, seed:int, size:int, chunk:int|None=None) -> np.ndarray:
     "All images of `inputs`, rendered in fixed chunks (512 images at 32 px, same pixel count at other sizes) with per-chunk generators."
     chunk = chunk or max(16, 512 * 32 * 32 // (size * size))  # small enough for the CPU caches: fastest measured
-    n = len(next(iter(inputs.values()))); out = np.empty((n, size, size, 3), np.uint8)
+    n = len(next(iter(inputs.values())))
+    out = np.empty((n, size, size, 3), np.uint8)
     with torch_threads(1):
         for i, a in enumerate(range(0, n, chunk)):
             g = torch_generator(int(np.random.SeedSequence([int(seed), 1, i]).generate_state(1)[0]))
@@ -467,12 +544,25 @@ def make_benchmark(name:str, # 'synth_histo' or 'synth_derm'
     images = _render(BENCHMARKS[name], inputs, p, seed, int(size))
     pos = df['image'].to_numpy(np.int64)
     if len(pos) != len(images): images = images[pos]  # sites left out by the spec
-    df['image'] = np.arange(len(df)); df.attrs['image_array'] = None  # in memory; `load_cohort` writes a .npy
+    df['image'] = np.arange(len(df))
+    df.attrs['image_array'] = None  # in memory; `load_cohort` writes a .npy
     return images, df
 
 # %% ../nbs/02_benchmarks.ipynb #feeeea81
 _GENERATOR_VERSION = 1  # bump when a renderer changes its output, so that cached arrays are redrawn
 
+def _benchmark_path(root:Path, name:str, n:int, seed:int, size:int, p:Config, split_spec:dict) -> Path:
+    "The .npy of one draw under `root`: its name carries a hash of everything that determines the images."
+    blob = json.dumps([_GENERATOR_VERSION, name, int(n), int(seed), int(size), p.to_dict(), split_spec], sort_keys=True)
+    return root/f'{name}-n{n}-seed{seed}-{size}px-{hashlib.sha256(blob.encode()).hexdigest()[:12]}.npy'
+
+def _array_fits(path:Path, n_rows:int, size:int) -> bool:
+    "Whether `path` holds a uint8 array of `n_rows` images of `size` x `size` x 3 (read as a memory map)."
+    if not path.exists(): return False
+    arr = np.load(path, mmap_mode='r')
+    return arr.dtype == np.uint8 and arr.shape == (n_rows, size, size, 3)
+
+# %% ../nbs/02_benchmarks.ipynb #cca34258
 def load_benchmark(name:str, # 'synth_histo' or 'synth_derm'
                    root:str|Path|None=None, # folder of the .npy (default: `default_cache_dir()/'benchmarks'`)
                    n:int=5000, # number of images drawn
@@ -483,21 +573,33 @@ def load_benchmark(name:str, # 'synth_histo' or 'synth_derm'
                   ) -> pd.DataFrame:
     "Cohort of a benchmark whose images are in a .npy under `root` (`attrs['image_array']`), drawn on first use."
     df, inputs, p = _plan(name, n, seed, spec, **params)
-    blob = json.dumps([_GENERATOR_VERSION, name, int(n), int(seed), int(size), p.to_dict(), df.attrs['split_spec']], sort_keys=True)
     root = Path(root) if root is not None else default_cache_dir()/'benchmarks'
-    path = root/f'{name}-n{n}-seed{seed}-{size}px-{hashlib.sha256(blob.encode()).hexdigest()[:12]}.npy'
-    ok = path.exists()
-    if ok:
-        arr = np.load(path, mmap_mode='r'); ok = arr.dtype == np.uint8 and arr.shape == (len(df), size, size, 3); del arr
-    if not ok:
+    path = _benchmark_path(root, name, n, seed, size, p, df.attrs['split_spec'])
+    if not _array_fits(path, len(df), size):
         images, _ = make_benchmark(name, n, seed, size, spec, **params)
-        buf = io.BytesIO(); np.save(buf, images); atomic_write_bytes(path, buf.getvalue())
-    df['image'] = np.arange(len(df)); df.attrs['image_array'] = str(path)
+        buf = io.BytesIO()
+        np.save(buf, images)
+        atomic_write_bytes(path, buf.getvalue())
+    df['image'] = np.arange(len(df))
+    df.attrs['image_array'] = str(path)
     return df
 
 for _name in BENCHMARKS: register_source(_name, lambda root=None, _name=_name, **kw: load_benchmark(_name, root, **kw))
 
 # %% ../nbs/02_benchmarks.ipynb #8cf99b3e
+def _grid_values(df:pd.DataFrame, rows:pd.DataFrame, column:str) -> tuple[pd.Series, list]:
+    "Display values of `column` on `rows` (class names for 'label'), and the values present in grid order."
+    values = rows[column].map(dict(enumerate(df.attrs['classes']))) if column == 'label' else rows[column].astype(str)
+    order = df.attrs['classes'] if column == 'label' else sorted(values.unique())
+    return values, [v for v in order if (values == v).any()]
+
+def _bare_axis(ax) -> None:
+    "No ticks and no frame around an image."
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values(): spine.set_visible(False)
+
+# %% ../nbs/02_benchmarks.ipynb #910f58a3
 def show_examples(images:np.ndarray, # the cohort's image array
                   df:pd.DataFrame, # the cohort (labeled rows are used)
                   rows:str='label', # column of the grid rows ('label' shows class names)
@@ -510,19 +612,18 @@ def show_examples(images:np.ndarray, # the cohort's image array
     "Grid of example images per (`rows` value x `cols` value); returns the matplotlib figure."
     import matplotlib.pyplot as plt
     d = df[df['label'].notna()]
-    key = lambda c: d[c].map(dict(enumerate(df.attrs['classes']))) if c == 'label' else d[c].astype(str)
-    rv, cv = key(rows), key(cols)
-    rvals = [v for v in (df.attrs['classes'] if rows == 'label' else sorted(rv.unique())) if (rv == v).any()]
-    cvals = [v for v in (df.attrs['classes'] if cols == 'label' else sorted(cv.unique())) if (cv == v).any()]
-    fig, axs = plt.subplots(len(rvals), len(cvals) * per_cell, figsize=(scale * len(cvals) * per_cell, scale * len(rvals) + 0.35), squeeze=False, dpi=dpi)
+    row_values, row_order = _grid_values(df, d, rows)
+    col_values, col_order = _grid_values(df, d, cols)
+    fig, axs = plt.subplots(len(row_order), len(col_order) * per_cell, squeeze=False, dpi=dpi,
+                            figsize=(scale * len(col_order) * per_cell, scale * len(row_order) + 0.35))
     rng = np.random.default_rng(seed)
-    for i, r in enumerate(rvals):
-        for j, c in enumerate(cvals):
-            idx = d.index[(rv == r).to_numpy() & (cv == c).to_numpy()]
+    for i, r in enumerate(row_order):
+        for j, c in enumerate(col_order):
+            idx = d.index[(row_values == r).to_numpy() & (col_values == c).to_numpy()]
             pick = rng.choice(idx, size=min(per_cell, len(idx)), replace=False) if len(idx) else []
             for k in range(per_cell):
-                ax = axs[i, j * per_cell + k]; ax.set_xticks([]); ax.set_yticks([])
-                for s in ax.spines.values(): s.set_visible(False)
+                ax = axs[i, j * per_cell + k]
+                _bare_axis(ax)
                 if k < len(pick): ax.imshow(images[pick[k]])
                 if i == 0 and k == per_cell // 2: ax.set_title(c, fontsize=7)
             if j == 0: axs[i, 0].set_ylabel(r, fontsize=7)
@@ -534,11 +635,12 @@ def tiny_cnn(width:int=16, # channels of the first layer (doubled twice)
              n_classes:int=2, # outputs
             ) -> torch.nn.Module:
     "A three-layer conv net with batch norm and global average pooling."
-    nn = torch.nn; c = width
+    nn = torch.nn
     block = lambda i, o: [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
-    return nn.Sequential(*block(3, c), nn.MaxPool2d(2), *block(c, 2 * c), nn.MaxPool2d(2), *block(2 * c, 4 * c),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * c, n_classes))
+    return nn.Sequential(*block(3, width), nn.MaxPool2d(2), *block(width, 2 * width), nn.MaxPool2d(2),
+                         *block(2 * width, 4 * width), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * width, n_classes))
 
+# %% ../nbs/02_benchmarks.ipynb #69e8e4ac
 def fit_probe(images:np.ndarray, # uint8 N x H x W x 3
               labels:np.ndarray, # (N,) int class codes
               steps:int=300, # optimiser steps
@@ -549,24 +651,41 @@ def fit_probe(images:np.ndarray, # uint8 N x H x W x 3
               threads:int=1, # torch threads
              ) -> torch.nn.Module:
     "Train `tiny_cnn` on (images, labels) with AdamW and a one-cycle schedule; returns it in eval mode."
-    torch.manual_seed(seed); m = tiny_cnn(width, n_classes=int(labels.max()) + 1); g = torch_generator(seed)
-    opt = torch.optim.AdamW(m.parameters(), lr=lr, weight_decay=1e-4)
+    torch.manual_seed(seed)
+    model = tiny_cnn(width, n_classes=int(labels.max()) + 1)
+    g = torch_generator(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
-    x = torch.from_numpy(np.ascontiguousarray(images)); y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    x = torch.from_numpy(np.ascontiguousarray(images))
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     with torch_threads(threads):
         for _ in range(steps):
-            i = torch.randint(0, len(x), (batch_size,), generator=g)
-            loss = F.cross_entropy(m(x[i].permute(0, 3, 1, 2).float() / 255), y[i])
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-    return m.eval()
+            batch = torch.randint(0, len(x), (batch_size,), generator=g)
+            loss = F.cross_entropy(model(x[batch].permute(0, 3, 1, 2).float() / 255), y[batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
 
+# %% ../nbs/02_benchmarks.ipynb #72f75240
 @torch.no_grad()
 def predict_probe(m:torch.nn.Module, images:np.ndarray, batch_size:int=1024) -> np.ndarray:
     "Probability of class 1 for each image."
     x = torch.from_numpy(np.ascontiguousarray(images))
-    with torch_threads(1): return torch.cat([m(x[i:i + batch_size].permute(0, 3, 1, 2).float() / 255).softmax(1)[:, 1] for i in range(0, len(x), batch_size)]).numpy()
+    with torch_threads(1):
+        probs = [m(x[i:i + batch_size].permute(0, 3, 1, 2).float() / 255).softmax(1)[:, 1] for i in range(0, len(x), batch_size)]
+    return torch.cat(probs).numpy()
 
 # %% ../nbs/02_benchmarks.ipynb #3a584dc8
+def _probe_row(split:str, attribute:str, group, rows:pd.DataFrame, pred:pd.Series) -> dict:
+    "Accuracy, sensitivity (recall of class 1) and specificity of the 0 / 1 predictions `pred` on `rows`."
+    y, p = rows['label'].to_numpy(int), pred[rows.index].to_numpy()
+    return dict(split=split, attribute=attribute, group=group, accuracy=(p == y).mean(), n=len(rows),
+                sensitivity=p[y == 1].mean() if (y == 1).any() else np.nan,
+                specificity=1 - p[y == 0].mean() if (y == 0).any() else np.nan)
+
+# %% ../nbs/02_benchmarks.ipynb #11a281bf
 def probe_report(images:np.ndarray, # the cohort's image array
                  df:pd.DataFrame, # a binary cohort with train / test_id / test_ood rows
                  steps:int=300, # probe training steps
@@ -575,18 +694,14 @@ def probe_report(images:np.ndarray, # the cohort's image array
                  **kw, # passed to `fit_probe` (batch_size, lr, width)
                 ) -> pd.DataFrame:
     "Accuracy, sensitivity, specificity of a probe trained on `train_splits`: per split, site and attribute."
-    tr = df[df['split'].isin(train_splits) & df['label'].notna()]
-    m = fit_probe(images[tr.index], tr['label'].to_numpy(np.int64), steps=steps, seed=seed, **kw)
+    train = df[df['split'].isin(train_splits) & df['label'].notna()]
+    model = fit_probe(images[train.index], train['label'].to_numpy(np.int64), steps=steps, seed=seed, **kw)
     ev = df[df['split'].isin(['val_id', 'test_id', 'val_ood', 'test_ood']) & df['label'].notna()]
-    pred = pd.Series(predict_probe(m, images[ev.index]) > 0.5, index=ev.index); rows = []
-    def add(split, attr, group, d):
-        y, p = d['label'].to_numpy(int), pred[d.index].to_numpy()
-        rows.append(dict(split=split, attribute=attr, group=group, accuracy=(p == y).mean(), n=len(d),
-                         sensitivity=p[y == 1].mean() if (y == 1).any() else np.nan,
-                         specificity=1 - p[y == 0].mean() if (y == 0).any() else np.nan))
+    pred = pd.Series(predict_probe(model, images[ev.index]) > 0.5, index=ev.index)
+    rows = []
     for split, d in [('test_id', ev[ev.split == 'test_id']), ('test_ood', ev[ev.split == 'test_ood']), ('eval', ev)]:
         if not len(d): continue
-        add(split, 'all', 'all', d)
+        rows.append(_probe_row(split, 'all', 'all', d, pred))
         for a in ['site', *df.attrs.get('attributes', [])]:
-            for v, dv in d.groupby(a): add(split, a, v, dv)
+            rows += [_probe_row(split, a, v, dv, pred) for v, dv in d.groupby(a)]
     return pd.DataFrame(rows)

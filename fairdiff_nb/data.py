@@ -4,25 +4,26 @@
 
 # %% ../nbs/01_data.ipynb #0cd29594
 from __future__ import annotations
-import dataclasses, hashlib, importlib, json, logging, os, re, tempfile, time
+import dataclasses, hashlib, io, json, logging, os, re, tempfile, time
 from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
-from .core import Config, atomic_write_json, progress
+from fastcore.basics import patch
+from .core import Config, atomic_write_bytes, atomic_write_json, progress
 from .training import image_tensor
 
 _log = logging.getLogger('fairdiff_nb.data')
 
 # %% auto #0
-__all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'LAZY_SOURCE_MODULES', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC',
-           'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'require_columns', 'label_columns',
-           'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits',
-           'cohort_summary', 'register_source', 'available_sources', 'load_cohort', 'encode_labels', 'load_csv',
-           'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError',
-           'read_image', 'default_cache_dir', 'ImageCache', 'images_for', 'age_group', 'age_group_values',
-           'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert', 'nih_finding_table',
-           'load_nih_cxr14', 'load_medmnist']
+__all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'CAMELYON17_SPEC',
+           'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'require_columns', 'label_columns', 'labeled_rows',
+           'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits', 'cohort_summary',
+           'register_source', 'available_sources', 'load_cohort', 'encode_labels', 'load_csv', 'encode_conditions',
+           'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError', 'read_image',
+           'default_cache_dir', 'ImageCache', 'images_for', 'age_group', 'age_group_values', 'load_ham10000',
+           'load_camelyon17', 'chexpert_labels', 'load_chexpert', 'nih_finding_table', 'load_nih_cxr14',
+           'load_medmnist']
 
 # %% ../nbs/01_data.ipynb #b3de0f80
 SPLITS = ('train', 'val_id', 'test_id', 'val_ood', 'test_ood', 'unlabeled')
@@ -45,8 +46,8 @@ def require_columns(df:pd.DataFrame, # the table to check
 def label_columns(cohort:pd.DataFrame|dict, # a cohort, or its attrs
                  ) -> list[str]:
     "The label column(s) of a cohort: `['label']`, or `attrs['label_cols']` for multilabel tasks."
-    a = cohort if isinstance(cohort, dict) else cohort.attrs
-    return list(a['label_cols']) if a.get('task') == 'multilabel' else ['label']
+    attrs = cohort if isinstance(cohort, dict) else cohort.attrs
+    return list(attrs['label_cols']) if attrs.get('task') == 'multilabel' else ['label']
 
 def labeled_rows(cohort:pd.DataFrame, # a cohort or a subset of one
                 ) -> pd.DataFrame:
@@ -56,26 +57,34 @@ def labeled_rows(cohort:pd.DataFrame, # a cohort or a subset of one
     return cohort[cohort[cols].notna().any(axis=1)]
 
 # %% ../nbs/01_data.ipynb #33a54c79
+def _check_labels(df:pd.DataFrame, label_cols:Sequence[str], hi:int) -> None:
+    "Raise unless every label column is Int64 with values in 0..hi (or <NA>)."
+    for c in label_cols:
+        if str(df[c].dtype) != 'Int64': raise TypeError(f"cohort column {c!r} must be Int64, got {df[c].dtype}")
+        bad = df[c].notna() & ((df[c] < 0) | (df[c] > hi))
+        if bad.any():
+            raise ValueError(f"cohort column {c!r} has value {df[c][bad].iloc[0]} at row {df.index[bad][0]} outside 0..{hi}")
+
+# %% ../nbs/01_data.ipynb #044acf23
 def check_cohort(df:pd.DataFrame, # a cohort
                 ) -> pd.DataFrame:
     "Check `df` against the cohort contract (columns, dtypes, attrs); return it unchanged."
-    a = df.attrs
+    attrs = df.attrs
     for k in ('name', 'task', 'classes', 'attributes', 'high_risk', 'sites', 'attr_values'):
-        if k not in a: raise ValueError(f"cohort attrs lack {k!r}; attrs present: {sorted(a)}")
-    if a['task'] not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {a['task']!r}")
-    label_cols = label_columns(a)
-    require_columns(df, ['image', *label_cols, 'site', 'patient', 'split', *a['attributes']], 'cohort')
-    for c in label_cols:
-        if str(df[c].dtype) != 'Int64': raise TypeError(f"cohort column {c!r} must be Int64, got {df[c].dtype}")
-        hi = 1 if a['task'] == 'multilabel' else len(a['classes']) - 1
-        bad = df[c].notna() & ((df[c] < 0) | (df[c] > hi))
-        if bad.any(): raise ValueError(f"cohort column {c!r} has value {df[c][bad].iloc[0]} at row {df.index[bad][0]} outside 0..{hi}")
+        if k not in attrs: raise ValueError(f"cohort attrs lack {k!r}; attrs present: {sorted(attrs)}")
+    if attrs['task'] not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {attrs['task']!r}")
+    label_cols = label_columns(attrs)
+    require_columns(df, ['image', *label_cols, 'site', 'patient', 'split', *attrs['attributes']], 'cohort')
+    _check_labels(df, label_cols, 1 if attrs['task'] == 'multilabel' else len(attrs['classes']) - 1)
     bad = ~df['split'].isin(SPLITS)
     if bad.any(): raise ValueError(f"split {df['split'][bad].iloc[0]!r} at row {df.index[bad][0]} is not one of {SPLITS}")
-    bad = ~df['site'].isin(a['sites'])
-    if bad.any(): raise ValueError(f"site {df['site'][bad].iloc[0]!r} at row {df.index[bad][0]} is not in attrs['sites'] {a['sites']}")
-    if not df.index.is_unique: raise ValueError("cohort index must be unique (it is the row of each image in the image array)")
-    if 'image_root' not in a and 'image_array' not in a: raise ValueError("cohort attrs need 'image_root' (file source) or 'image_array' (array source)")
+    bad = ~df['site'].isin(attrs['sites'])
+    if bad.any():
+        raise ValueError(f"site {df['site'][bad].iloc[0]!r} at row {df.index[bad][0]} is not in attrs['sites'] {attrs['sites']}")
+    if not df.index.is_unique:
+        raise ValueError("cohort index must be unique (it is the row of each image in the image array)")
+    if 'image_root' not in attrs and 'image_array' not in attrs:
+        raise ValueError("cohort attrs need 'image_root' (file source) or 'image_array' (array source)")
     return df
 
 # %% ../nbs/01_data.ipynb #e294b6f3
@@ -84,6 +93,25 @@ def _str_col(s:pd.Series) -> pd.Series:
     s = s.astype('string').str.strip()
     return s.mask(s.isna() | (s == ''), UNKNOWN).astype(str)
 
+def _normalise_columns(df:pd.DataFrame, label_cols:Sequence[str], attributes:Sequence[str]) -> pd.DataFrame:
+    "A copy of `df` with Int64 labels, str site and patient, and str attributes ('unknown' for missing)."
+    df = df.copy()
+    for c in label_cols: df[c] = df[c].astype('Int64')
+    df['site'] = df['site'].astype(str)
+    df['patient'] = df['patient'].astype(str)
+    for c in attributes: df[c] = _str_col(df[c])
+    return df
+
+def _cohort_attrs(df:pd.DataFrame, name, task, classes, attributes, high_risk, attr_values, sites) -> dict:
+    "The contract's attrs of a normalised cohort (attribute values and sites default to the sorted values present)."
+    values = dict(attr_values or {})
+    for c in attributes:
+        if c not in values: values[c] = sorted(v for v in df[c].unique() if v != UNKNOWN)
+    return dict(name=name, task=task, classes=list(classes), attributes=list(attributes),
+                high_risk=[int(h) for h in high_risk], sites=list(sites) if sites else sorted(df['site'].unique()),
+                attr_values={k: list(v) for k, v in values.items()})
+
+# %% ../nbs/01_data.ipynb #80b6d708
 def finish_cohort(df:pd.DataFrame, # columns image, label (or label_cols), site, patient, attributes, maybe split
                   name:str, # source name
                   task:str, # 'binary', 'multiclass' or 'multilabel'
@@ -98,17 +126,9 @@ def finish_cohort(df:pd.DataFrame, # columns image, label (or label_cols), site,
                   sites:Sequence[str]|None=None, # site order (default: sorted)
                  ) -> pd.DataFrame:
     "Normalise dtypes, set the attrs, assign splits, reset the index and check the contract."
-    df = df.copy()
     label_col_names = list(label_cols) if task == 'multilabel' else ['label']
-    for c in label_col_names: df[c] = df[c].astype('Int64')
-    df['site'] = df['site'].astype(str); df['patient'] = df['patient'].astype(str)
-    for c in attributes: df[c] = _str_col(df[c])
-    av = dict(attr_values or {})
-    for c in attributes:
-        if c not in av: av[c] = sorted(v for v in df[c].unique() if v != UNKNOWN)
-    df.attrs = dict(name=name, task=task, classes=list(classes), attributes=list(attributes),
-                    high_risk=[int(h) for h in high_risk], sites=list(sites) if sites else sorted(df['site'].unique()),
-                    attr_values={k: list(v) for k, v in av.items()})
+    df = _normalise_columns(df, label_col_names, attributes)
+    df.attrs = _cohort_attrs(df, name, task, classes, attributes, high_risk, attr_values, sites)
     if task == 'multilabel': df.attrs['label_cols'] = label_col_names
     if image_root is not None: df.attrs['image_root'] = os.path.abspath(image_root)
     if image_array is not None: df.attrs['image_array'] = os.path.abspath(image_array) if str(image_array) else ''
@@ -148,42 +168,55 @@ def deal_shares(n:int, # number of items
                 rng:np.random.Generator, # source of the random phase
                ) -> np.ndarray:
     "Bin index for each of `n` items: a low-discrepancy sequence with the given shares, random phase."
-    w = np.asarray(shares, float); w = w / w.sum()
-    start = int(rng.integers(0, 1000)); m = n + start
-    out = np.empty(m, np.int64); got = np.zeros(len(w))
-    for t in range(m):
-        k = int(np.argmax(w * (t + 1) - got)); out[t] = k; got[k] += 1
+    weights = np.asarray(shares, float)
+    weights = weights / weights.sum()
+    start = int(rng.integers(0, 1000))
+    out = np.empty(n + start, np.int64)
+    dealt = np.zeros(len(weights))
+    for t in range(n + start):
+        k = int(np.argmax(weights * (t + 1) - dealt))  # the bin furthest below its share
+        out[t] = k
+        dealt[k] += 1
     return out[start:]
 
 # %% ../nbs/01_data.ipynb #4023213a
+def _row_labels(df:pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    "Per image: the label that stratifies (multilabel: 1 if any finding is positive; -1 = none) and whether it has one."
+    attrs = df.attrs
+    if attrs.get('task') == 'multilabel':
+        findings = df[attrs['label_cols']]
+        return findings.fillna(0).max(axis=1).astype(int), findings.notna().any(axis=1)
+    return df['label'].fillna(-1).astype(int), df['label'].notna()
+
 def _patient_table(df:pd.DataFrame) -> pd.DataFrame:
     "One row per patient: its site and a stratum key (site, label, attributes)."
-    a = df.attrs
-    if a.get('task') == 'multilabel':
-        L = df[a['label_cols']]; lab = L.fillna(0).max(axis=1).astype(int); has = L.notna().any(axis=1)
-    else: lab = df['label'].fillna(-1).astype(int); has = df['label'].notna()
+    label, has_label = _row_labels(df)
     attr = pd.Series('', index=df.index)
-    for c in a.get('attributes', []): attr = attr + '|' + df[c].astype(str)
-    t = pd.DataFrame({'patient': df['patient'].astype(str).values, 'site': df['site'].astype(str).values,
-                      'attr': attr.values, 'lab': lab.values, 'has': has.values})
-    g = t.groupby('patient', sort=True)
-    nsite = g['site'].nunique()
-    if (nsite > 1).any():
-        p = nsite[nsite > 1].index[0]
-        raise ValueError(f"patient {p!r} has images at several sites {sorted(t.site[t.patient == p].unique())}; give each site its own patient ids")
+    for c in df.attrs.get('attributes', []): attr = attr + '|' + df[c].astype(str)
+    images = pd.DataFrame({'patient': df['patient'].astype(str).values, 'site': df['site'].astype(str).values,
+                           'attr': attr.values, 'label': label.values, 'has_label': has_label.values})
+    by_patient = images.groupby('patient', sort=True)
+    n_sites = by_patient['site'].nunique()
+    if (n_sites > 1).any():
+        p = n_sites[n_sites > 1].index[0]
+        raise ValueError(f"patient {p!r} has images at several sites {sorted(images.site[images.patient == p].unique())}; "
+                         "give each site its own patient ids")
     # a patient's stratum: its site, its highest label, the attributes of its first image
-    first = g.first()
-    first['key'] = first['site'] + '#' + g['lab'].max().astype(str) + '#' + first['attr']
-    first['labeled'] = g['has'].any()
+    first = by_patient.first()
+    first['key'] = first['site'] + '#' + by_patient['label'].max().astype(str) + '#' + first['attr']
+    first['labeled'] = by_patient['has_label'].any()
     return first[['site', 'key', 'labeled']]
 
-def _deal(pt:pd.DataFrame, shares, names, rng) -> pd.Series:
-    "Split name per patient of `pt`, stratified by its `key`."
-    if len(pt) == 0: return pd.Series([], dtype=str)
-    keys = pt['key'].unique(); order_keys = dict(zip(keys[rng.permutation(len(keys))], range(len(keys))))
-    order = np.lexsort((rng.random(len(pt)), pt['key'].map(order_keys).to_numpy()))
-    out = np.empty(len(pt), object); out[order] = np.asarray(names, object)[deal_shares(len(pt), shares, rng)]
-    return pd.Series(out, index=pt.index)
+# %% ../nbs/01_data.ipynb #e8728467
+def _deal(patients:pd.DataFrame, shares, names, rng) -> pd.Series:
+    "Split name per patient of `patients`, stratified by its `key`."
+    if len(patients) == 0: return pd.Series([], dtype=str)
+    keys = patients['key'].unique()
+    key_rank = dict(zip(keys[rng.permutation(len(keys))], range(len(keys))))  # strata in random order
+    order = np.lexsort((rng.random(len(patients)), patients['key'].map(key_rank).to_numpy()))
+    out = np.empty(len(patients), object)
+    out[order] = np.asarray(names, object)[deal_shares(len(patients), shares, rng)]
+    return pd.Series(out, index=patients.index)
 
 # %% ../nbs/01_data.ipynb #dd1e10ff
 def _check_sites(spec:SplitSpec, present:Sequence[str]) -> None:
@@ -211,38 +244,64 @@ def _check_nonempty(df:pd.DataFrame, spec:SplitSpec, id_sites, patients) -> None
     if spec.labeled_fraction < 1 or spec.unlabeled_sites: need('unlabeled')
 
 # %% ../nbs/01_data.ipynb #f991120a
+def _as_spec(spec:SplitSpec|dict) -> SplitSpec:
+    "A `SplitSpec` from a spec, its `to_dict()`, or anything with a `to_dict`."
+    if isinstance(spec, SplitSpec): return spec
+    if hasattr(spec, 'to_dict'): spec = spec.to_dict()
+    if not isinstance(spec, dict): raise TypeError(f"spec must be a SplitSpec or a dict, got {type(spec).__name__}")
+    return SplitSpec.from_dict(spec)
+
+def _spec_rows(df:pd.DataFrame, spec:SplitSpec) -> tuple[pd.DataFrame, tuple]:
+    "A copy of the rows of the sites `spec` names (other rows dropped, logged), and the ID sites."
+    present = sorted(df['site'].astype(str).unique())
+    _check_sites(spec, present)
+    named = set(spec.ood_sites) | set(spec.unlabeled_sites)
+    id_sites = spec.id_sites or tuple(s for s in present if s not in named)
+    keep = df['site'].isin(set(id_sites) | named)
+    if not keep.all():
+        _log.warning(f"assign_splits: dropped {int((~keep).sum())} rows of sites not in the spec: {sorted(set(df.site[~keep]))}")
+    kept = df[keep].copy()
+    kept.attrs = dict(kept.attrs)
+    return kept, id_sites
+
+# %% ../nbs/01_data.ipynb #ef22e90f
+def _patient_splits(patients:pd.DataFrame, # `_patient_table` of the kept rows
+                    spec:SplitSpec, id_sites:Sequence[str], rng:np.random.Generator) -> pd.Series:
+    "Split name per patient, dealt by steps 1-4 and 6 above."
+    split = pd.Series('', index=patients.index, dtype=object)
+    split[~patients.labeled] = 'unlabeled'  # patients without any label
+    labeled = patients[patients.labeled]
+    in_id = labeled[labeled.site.isin(id_sites)]
+    id_shares = (1 - spec.val_fraction - spec.test_fraction, spec.val_fraction, spec.test_fraction)
+    split[in_id.index] = _deal(in_id, id_shares, ('train', 'val_id', 'test_id'), rng)
+    train = split.index[split == 'train']
+    keep_shares = (spec.labeled_fraction, 1 - spec.labeled_fraction)
+    split[train] = _deal(labeled.loc[train], keep_shares, ('train', 'unlabeled'), rng)
+    ood = labeled[labeled.site.isin(spec.ood_sites)]
+    pooled = ood[ood.site.isin(spec.unlabeled_sites)]
+    pool_shares = (spec.unlabeled_site_fraction, 1 - spec.unlabeled_site_fraction)
+    split[pooled.index] = _deal(pooled, pool_shares, ('unlabeled', 'rest'), rng)
+    ood_eval = ood.index[split[ood.index].isin(['', 'rest'])]
+    eval_shares = (spec.ood_val_fraction, 1 - spec.ood_val_fraction)
+    split[ood_eval] = _deal(labeled.loc[ood_eval], eval_shares, ('val_ood', 'test_ood'), rng)
+    pool_only = set(spec.unlabeled_sites) - set(id_sites) - set(spec.ood_sites)
+    split[labeled.index[labeled.site.isin(pool_only)]] = 'unlabeled'
+    return split
+
+# %% ../nbs/01_data.ipynb #1b0c4da7
 def assign_splits(df:pd.DataFrame, # a cohort (the `split` column, if any, is replaced)
                   spec:SplitSpec|dict, # the split spec (or its `to_dict()`)
                  ) -> pd.DataFrame:
     "A copy of `df` with a patient-level, stratified `split` column following `spec` (unused sites dropped)."
-    if not isinstance(spec, SplitSpec):
-        if hasattr(spec, 'to_dict'): spec = spec.to_dict()
-        if not isinstance(spec, dict): raise TypeError(f"spec must be a SplitSpec or a dict, got {type(spec).__name__}")
-        spec = SplitSpec.from_dict(spec)
+    spec = _as_spec(spec)
     require_columns(df, ['site', 'patient'], 'cohort')
-    present = sorted(df['site'].astype(str).unique()); _check_sites(spec, present)
-    named = set(spec.ood_sites) | set(spec.unlabeled_sites)
-    id_sites = spec.id_sites or tuple(s for s in present if s not in named)
-    keep = df['site'].isin(set(id_sites) | named)
-    if not keep.all(): _log.warning(f"assign_splits: dropped {int((~keep).sum())} rows of sites not in the spec: {sorted(set(df.site[~keep]))}")
-    df = df[keep].copy(); df.attrs = dict(df.attrs)
-    pt = _patient_table(df); rng = np.random.default_rng(spec.seed)
-    split = pd.Series('', index=pt.index, dtype=object)
-    split[~pt.labeled] = 'unlabeled'; pt_all, pt = pt, pt[pt.labeled]  # patients without any label
-    idp = pt[pt.site.isin(id_sites)]
-    f = spec; split[idp.index] = _deal(idp, (1 - f.val_fraction - f.test_fraction, f.val_fraction, f.test_fraction), ('train', 'val_id', 'test_id'), rng)
-    tr = split.index[split == 'train']
-    split[tr] = _deal(pt.loc[tr], (f.labeled_fraction, 1 - f.labeled_fraction), ('train', 'unlabeled'), rng)
-    ood = pt[pt.site.isin(spec.ood_sites)]
-    ul = ood[ood.site.isin(spec.unlabeled_sites)]
-    split[ul.index] = _deal(ul, (f.unlabeled_site_fraction, 1 - f.unlabeled_site_fraction), ('unlabeled', 'rest'), rng)
-    rest = ood.index[split[ood.index].isin(['', 'rest'])]
-    split[rest] = _deal(pt.loc[rest], (f.ood_val_fraction, 1 - f.ood_val_fraction), ('val_ood', 'test_ood'), rng)
-    split[pt.index[pt.site.isin(set(spec.unlabeled_sites) - set(id_sites) - set(spec.ood_sites))]] = 'unlabeled'
-    pt = pt_all
+    df, id_sites = _spec_rows(df, spec)
+    patients = _patient_table(df)
+    split = _patient_splits(patients, spec, id_sites, np.random.default_rng(spec.seed))
     df['split'] = df['patient'].astype(str).map(split).astype(str)
-    for c in (label_columns(df) if df.attrs.get('task') == 'multilabel' or 'label' in df else []): df.loc[df['split'] == 'unlabeled', c] = pd.NA
-    _check_nonempty(df, spec, id_sites, pt.groupby('site').size().to_dict())
+    label_cols = label_columns(df) if df.attrs.get('task') == 'multilabel' or 'label' in df else []
+    for c in label_cols: df.loc[df['split'] == 'unlabeled', c] = pd.NA
+    _check_nonempty(df, spec, id_sites, patients.groupby('site').size().to_dict())
     df.attrs['split_spec'] = spec.to_dict()
     return df
 
@@ -259,7 +318,6 @@ def cohort_summary(df:pd.DataFrame, # a cohort
 
 # %% ../nbs/01_data.ipynb #1c5f3df8
 _SOURCES: dict[str, Callable] = {}
-LAZY_SOURCE_MODULES = ['fairdiff_nb.benchmarks']  # imported by `load_cohort` when it meets an unknown name
 
 def register_source(name:str, # the name `load_cohort` will accept
                     loader:Callable, # `loader(root=None, **options) -> cohort DataFrame`
@@ -279,14 +337,11 @@ def load_cohort(source:str|Path, # registered name ('ham10000', 'synth_derm', ..
                 **options, # passed to the loader (task, spec, column names, ...)
                ) -> pd.DataFrame:
     "Load a data source as a cohort DataFrame (see the contract above)."
-    name = str(source); why = ''
-    if name not in _SOURCES and not name.lower().endswith('.csv'):
-        for mod in LAZY_SOURCE_MODULES:  # modules that register more sources when imported
-            try: importlib.import_module(mod)
-            except ImportError as e: why += f"; importing {mod} failed: {e}"
+    name = str(source)
     if name in _SOURCES: df = _SOURCES[name](root=root, **options)
     elif name.lower().endswith('.csv'): df = load_csv(source, root=root, **options)
-    else: raise ValueError(f"unknown data source {name!r}; registered: {available_sources()}, or give a path to a .csv file{why}")
+    else: raise ValueError(f"unknown data source {name!r}; registered: {available_sources()}, or give a path to a .csv file; "
+                           "the embedded benchmarks (synth_histo, synth_derm, ...) are registered by `import fairdiff_nb.benchmarks`")
     return check_cohort(df)
 
 # %% ../nbs/01_data.ipynb #c7301403
@@ -305,7 +360,8 @@ def encode_labels(values:pd.Series, # raw label values (str or int; NA = not lab
     out = values.map(code)
     bad = out.fillna(0) == -1
     if bad.any():
-        i = bad.index[bad][0]; v = values[i]
+        i = bad.index[bad][0]
+        v = values[i]
         raise ValueError(f"{what} value {_show(v)} at row {i} is not one of the classes {list(classes)} (or a code 0..{len(classes)-1})")
     return out.astype('Int64')
 
@@ -319,6 +375,36 @@ def _check_files(paths:pd.Series, root:Path|None, what:str='image') -> None:
 def _default_task(classes) -> str: return 'binary' if len(classes) == 2 else 'multiclass'
 
 # %% ../nbs/01_data.ipynb #f41246d3
+def _csv_classes(labels:pd.Series) -> list[str]:
+    "Class names from the label values present: integer codes in numeric order, then names in sorted order."
+    values = labels.dropna().astype(str).str.strip().unique()
+    return sorted(values, key=lambda v: (0, int(v), v) if v.lstrip('-').isdigit() else (1, 0, v))
+
+def _csv_labels(raw:pd.DataFrame, label_col, label_cols, classes, task) -> tuple[pd.DataFrame, str, Sequence[str]]:
+    "The label column(s) of a CSV as codes, the task and the class names (see `load_csv`)."
+    if label_cols:
+        return pd.DataFrame({c: encode_labels(raw[c], ['0', '1'], c) for c in label_cols}), 'multilabel', list(label_cols)
+    if classes is None: classes = _csv_classes(raw[label_col])
+    labels = pd.DataFrame({'label': encode_labels(raw[label_col], classes, label_col)})
+    return labels, task or _default_task(classes), classes
+
+# %% ../nbs/01_data.ipynb #ddbee199
+def _read_label_csv(path:Path, cols:Sequence[str]) -> pd.DataFrame:
+    "The CSV as str columns; fails naming the file, or the first of `cols` it lacks."
+    if not path.is_file(): raise FileNotFoundError(f"CSV file {str(path)!r} not found")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=True)
+    require_columns(raw, cols, path.name)
+    return raw
+
+def _csv_frame(raw:pd.DataFrame, image_col, labels:pd.DataFrame, attr_cols, site_col, patient_col, site) -> pd.DataFrame:
+    "The cohort columns: image, label(s), attributes, site ('unknown' if blank), patient (default: the image)."
+    df = pd.concat([pd.DataFrame({'image': raw[image_col].astype(str)}), labels], axis=1)
+    for c in attr_cols: df[c] = raw[c]
+    df['site'] = raw[site_col].fillna(UNKNOWN) if site_col else site
+    df['patient'] = raw[patient_col] if patient_col else df['image']
+    return df
+
+# %% ../nbs/01_data.ipynb #5c12e8ee
 def load_csv(path:str|Path, # the CSV file, one row per image
              root:str|Path|None=None, # folder the image paths are relative to (default: the CSV's folder)
              image_col:str='image', # column of image paths
@@ -338,25 +424,11 @@ def load_csv(path:str|Path, # the CSV file, one row per image
             ) -> pd.DataFrame:
     "Load a cohort from a CSV of image paths with user-named columns."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"CSV file {str(path)!r} not found")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=True)
-    cols = [image_col, *([label_col] if label_col else []), *(label_cols or []), *attr_cols,
-            *[c for c in (site_col, patient_col, split_col) if c]]
-    require_columns(raw, cols, path.name)
+    cols = [image_col, label_col, *(label_cols or []), *attr_cols, site_col, patient_col, split_col]
+    raw = _read_label_csv(path, [c for c in cols if c])
     root = Path(root) if root is not None else path.parent
-    df = pd.DataFrame({'image': raw[image_col].astype(str)})
-    if label_cols:
-        task = 'multilabel'; classes = list(label_cols)
-        for c in label_cols: df[c] = encode_labels(raw[c], ['0', '1'], c)
-    else:
-        if classes is None:
-            vals = raw[label_col].dropna().astype(str).str.strip().unique()
-            classes = sorted(vals, key=lambda v: (0, int(v), v) if v.lstrip('-').isdigit() else (1, 0, v))
-        df['label'] = encode_labels(raw[label_col], classes, label_col)
-        task = task or _default_task(classes)
-    for c in attr_cols: df[c] = raw[c]
-    df['site'] = raw[site_col].fillna(UNKNOWN) if site_col else site
-    df['patient'] = raw[patient_col] if patient_col else df['image']
+    labels, task, classes = _csv_labels(raw, label_col, label_cols, classes, task)
+    df = _csv_frame(raw, image_col, labels, attr_cols, site_col, patient_col, site)
     if split_col and spec is None: df['split'] = raw[split_col]
     elif spec is None: spec = SplitSpec()
     if check_files: _check_files(df['image'], root)
@@ -365,29 +437,42 @@ def load_csv(path:str|Path, # the CSV file, one row per image
                          label_cols=label_cols)
 
 # %% ../nbs/01_data.ipynb #795f53d3
+def _attribute_codes(df:pd.DataFrame, attr:str, values:Sequence[str]) -> np.ndarray:
+    "int64 codes of one attribute: position in `values`, 'unknown' -> -1; error names a value not in `values`."
+    codes = {v: i for i, v in enumerate(values)}
+    codes[UNKNOWN] = -1
+    col = df[attr].astype(str)
+    bad = ~col.isin(list(codes))
+    if bad.any(): raise ValueError(f"attribute {attr!r} value {col[bad].iloc[0]!r} at row {col.index[bad][0]} is not in attr_values {values}")
+    return np.array(col.map(codes).to_numpy(np.int64))
+
+def _site_codes(df:pd.DataFrame, sites:Sequence[str]) -> np.ndarray:
+    "int64 codes of the sites (position in `sites`); error names a site not in `sites`."
+    col = df['site'].astype(str)
+    bad = ~col.isin(sites)
+    if bad.any(): raise ValueError(f"site {col[bad].iloc[0]!r} at row {col.index[bad][0]} is not in attrs['sites'] {sites}")
+    return np.array(col.map({s: i for i, s in enumerate(sites)}).to_numpy(np.int64))
+
+# %% ../nbs/01_data.ipynb #5167923c
 def encode_conditions(df:pd.DataFrame, # a cohort (or a subset of one)
                      ) -> dict[str, np.ndarray]:
     "int64 codes for 'label', each attribute and 'site'; -1 = null."
-    a = df.attrs; out = {}
-    lab = np.stack([np.array(df[c].astype('Int64').fillna(-1).to_numpy(np.int64)) for c in label_columns(a)], 1)
-    out['label'] = lab if a.get('task') == 'multilabel' else lab[:, 0]
-    for c in a.get('attributes', []):
-        values = a.get('attr_values', {}).get(c) or sorted(v for v in df[c].unique() if v != UNKNOWN)
-        codes = {v: i for i, v in enumerate(values)}; codes[UNKNOWN] = -1
-        s = df[c].astype(str); bad = ~s.isin(list(codes))
-        if bad.any(): raise ValueError(f"attribute {c!r} value {s[bad].iloc[0]!r} at row {s.index[bad][0]} is not in attr_values {values}")
-        out[c] = np.array(s.map(codes).to_numpy(np.int64))
-    sites = a.get('sites') or sorted(df['site'].unique())
-    sc = {s: i for i, s in enumerate(sites)}; s = df['site'].astype(str); bad = ~s.isin(sites)
-    if bad.any(): raise ValueError(f"site {s[bad].iloc[0]!r} at row {s.index[bad][0]} is not in attrs['sites'] {sites}")
-    out['site'] = np.array(s.map(sc).to_numpy(np.int64))
+    attrs = df.attrs
+    labels = np.stack([np.array(df[c].astype('Int64').fillna(-1).to_numpy(np.int64)) for c in label_columns(attrs)], 1)
+    out = {'label': labels if attrs.get('task') == 'multilabel' else labels[:, 0]}
+    for c in attrs.get('attributes', []):
+        values = attrs.get('attr_values', {}).get(c) or sorted(v for v in df[c].unique() if v != UNKNOWN)
+        out[c] = _attribute_codes(df, c, values)
+    out['site'] = _site_codes(df, attrs.get('sites') or sorted(df['site'].unique()))
     return out
 
 # %% ../nbs/01_data.ipynb #467ea233
 class CohortBatch(dict):
     "A collated batch (dict of tensors) from `CohortDataset.__getitems__`."
     def __getitem__(self, k):
-        if isinstance(k, int): raise TypeError("CohortDataset batches are already collated: pass collate_fn=collate_batch to the DataLoader (or use cohort_loader)")
+        if isinstance(k, int):
+            raise TypeError("CohortDataset batches are already collated: pass collate_fn=collate_batch to the DataLoader "
+                            "(or use cohort_loader)")
         return super().__getitem__(k)
 
 def collate_batch(batch:CohortBatch) -> CohortBatch:
@@ -401,38 +486,37 @@ class CohortDataset(torch.utils.data.Dataset):
                  images:np.ndarray, # uint8 N x H x W x C array of the full cohort (ndarray or memmap)
                  transform:Callable|None=None, # maps a float C x H x W tensor in [0, 1] to a tensor
                 ):
-        if images.ndim != 4 or images.dtype != np.uint8: raise ValueError(f"images must be uint8 N x H x W x C, got {images.dtype} {images.shape}")
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError(f"images must be uint8 N x H x W x C, got {images.dtype} {images.shape}")
         self.rows = df.index.to_numpy(np.int64)
         if len(self.rows) and (self.rows.min() < 0 or self.rows.max() >= len(images)):
-            raise IndexError(f"cohort row {int(self.rows.max())} is outside the image array of {len(images)} images; pass the full cohort's array")
+            raise IndexError(f"cohort row {int(self.rows.max())} is outside the image array of {len(images)} images; "
+                             "pass the full cohort's array")
         self.images, self.transform = images, transform
-        c = encode_conditions(df)
-        self.labels = torch.from_numpy(c.pop('label')); self.sites = torch.from_numpy(c.pop('site'))
-        self.attrs = torch.from_numpy(np.stack([c[a] for a in df.attrs.get('attributes', [])], 1) if df.attrs.get('attributes') else np.zeros((len(df), 0), np.int64))
+        codes = encode_conditions(df)
+        self.labels = torch.from_numpy(codes.pop('label'))
+        self.sites = torch.from_numpy(codes.pop('site'))
+        attributes = df.attrs.get('attributes')
+        self.attrs = torch.from_numpy(np.stack([codes[a] for a in attributes], 1) if attributes else np.zeros((len(df), 0), np.int64))
     def __len__(self): return len(self.rows)
-    def __getstate__(self):
-        "Pickle a memory-mapped array as its file name (spawned DataLoader workers reopen it instead of copying it)."
-        d = dict(self.__dict__); im = self.images
-        if isinstance(im, np.memmap) and im.filename and isinstance(im.base, __import__('mmap').mmap):
-            d['images'] = ('__memmap__', im.filename, im.dtype.str, im.shape, im.offset)
-        return d
-    def __setstate__(self, d):
-        im = d['images']
-        if isinstance(im, tuple) and im[0] == '__memmap__': d['images'] = np.memmap(im[1], np.dtype(im[2]), 'r', im[4], im[3])
-        self.__dict__.update(d)
     def __getitem__(self, i:int) -> dict:
         x = image_tensor(np.array(self.images[self.rows[i]])[None])[0]
         if self.transform is not None: x = self.transform(x)
         return dict(image=x, label=self.labels[i], attrs=self.attrs[i], site=self.sites[i], row=torch.tensor(self.rows[i]))
-    def __getitems__(self, idx:Sequence[int]) -> CohortBatch:
-        "A collated batch of the items `idx` (one gather from the image array)."
-        idx = np.asarray(idx, np.int64); rows = self.rows[idx]
-        order = np.argsort(rows, kind='stable')  # sorted reads are kinder to a memmap
-        x = np.empty((len(rows),) + self.images.shape[1:], np.uint8); x[order] = self.images[rows[order]]
-        x = image_tensor(x)
-        if self.transform is not None: x = torch.stack([self.transform(xi) for xi in x])
-        t = torch.from_numpy(idx)
-        return CohortBatch(image=x, label=self.labels[t], attrs=self.attrs[t], site=self.sites[t], row=torch.from_numpy(rows))
+
+# %% ../nbs/01_data.ipynb #2deb97ac
+@patch
+def __getitems__(self:CohortDataset, idx:Sequence[int]) -> CohortBatch:
+    "A collated batch of the items `idx` (one gather from the image array)."
+    idx = np.asarray(idx, np.int64)
+    rows = self.rows[idx]
+    order = np.argsort(rows, kind='stable')  # sorted reads are kinder to a memmap
+    x = np.empty((len(rows),) + self.images.shape[1:], np.uint8)
+    x[order] = self.images[rows[order]]
+    x = image_tensor(x)
+    if self.transform is not None: x = torch.stack([self.transform(xi) for xi in x])
+    t = torch.from_numpy(idx)
+    return CohortBatch(image=x, label=self.labels[t], attrs=self.attrs[t], site=self.sites[t], row=torch.from_numpy(rows))
 
 # %% ../nbs/01_data.ipynb #7bf0457b
 def cohort_loader(ds:CohortDataset, # the dataset
@@ -447,6 +531,39 @@ def cohort_loader(ds:CohortDataset, # the dataset
     g = torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, generator=g,
                                        drop_last=drop_last, collate_fn=collate_batch, persistent_workers=num_workers > 0, **kwargs)
+
+# %% ../nbs/01_data.ipynb #f52eb8e4
+@patch
+def __getstate__(self:CohortDataset):
+    "Pickle a memory-mapped array as its file name (spawned DataLoader workers reopen it instead of copying it)."
+    state = dict(self.__dict__)
+    images = self.images
+    if isinstance(images, np.memmap) and images.filename and isinstance(images.base, __import__('mmap').mmap):
+        state['images'] = ('__memmap__', images.filename, images.dtype.str, images.shape, images.offset)
+    return state
+
+@patch
+def __setstate__(self:CohortDataset, state):
+    images = state['images']
+    if isinstance(images, tuple) and images[0] == '__memmap__':
+        state['images'] = np.memmap(images[1], np.dtype(images[2]), 'r', images[4], images[3])
+    self.__dict__.update(state)
+
+# %% ../nbs/01_data.ipynb #81a81d4a
+def _to_8bit(im):
+    "A 16-bit / int / float greyscale PIL image scaled (not clipped) to 8 bits; other images unchanged."
+    from PIL import Image
+    if not (im.mode.startswith('I') or im.mode == 'F'): return im
+    hi = 65535. if im.mode.startswith('I;16') else max(float(np.asarray(im).max()), 1.)
+    return Image.fromarray((np.asarray(im, np.float32) * (255. / hi)).round().clip(0, 255).astype(np.uint8))
+
+def _centre_square(im, size:int):
+    "Centre crop a PIL image to a square on its short side, then a bicubic resize to `size` x `size`."
+    from PIL import Image
+    w, h = im.size
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    return im.resize((size, size), Image.Resampling.BICUBIC, box=(left, top, left + side, top + side), reducing_gap=2.0)
 
 # %% ../nbs/01_data.ipynb #58ec0a6b
 class ImageReadError(ValueError):
@@ -466,19 +583,14 @@ def read_image(path:str|Path, # image file
     try:
         with Image.open(path) as im:
             if strict_channels and len(im.getbands()) != channels:
-                raise ImageReadError(f"image {str(path)!r} has mode {im.mode} ({len(im.getbands())} channel(s)) but {channels} channel(s) were asked for (strict_channels=True)")
+                raise ImageReadError(f"image {str(path)!r} has mode {im.mode} ({len(im.getbands())} channel(s)) but "
+                                     f"{channels} channel(s) were asked for (strict_channels=True)")
             if im.format == 'JPEG': im.draft(mode, (size, size))
             im.load()
-            if im.mode.startswith('I') or im.mode == 'F':  # 16-bit / int / float greyscale: scale, don't clip
-                hi = 65535. if im.mode.startswith('I;16') else max(float(np.asarray(im).max()), 1.)
-                im = Image.fromarray((np.asarray(im, np.float32) * (255. / hi)).round().clip(0, 255).astype(np.uint8))
-            im = im.convert(mode)
-            w, h = im.size; s = min(w, h); l, t = (w - s) // 2, (h - s) // 2
-            im = im.resize((size, size), Image.Resampling.BICUBIC, box=(l, t, l + s, t + s), reducing_gap=2.0)
-            a = np.asarray(im, np.uint8)
+            pixels = np.asarray(_centre_square(_to_8bit(im).convert(mode), size), np.uint8)
     except ImageReadError: raise
     except Exception as e: raise ImageReadError(f"cannot read image {str(path)!r}: {type(e).__name__}: {e}") from e
-    return a[..., None] if channels == 1 else a
+    return pixels[..., None] if channels == 1 else pixels
 
 # %% ../nbs/01_data.ipynb #41dcf7c9
 _CACHE_VERSION = 1  # bump when the resize recipe changes
@@ -489,15 +601,26 @@ def default_cache_dir() -> Path:
 
 def _file_key(p:str, missing_ok:bool) -> list:
     "Path, size and mtime of a file (for the cache key)."
-    try: st = os.stat(p); return [p, st.st_size, st.st_mtime_ns]
+    try:
+        st = os.stat(p)
     except FileNotFoundError:
         if missing_ok: return [p, -1, -1]
         raise ImageReadError(f"image file {p!r} not found") from None
+    return [p, st.st_size, st.st_mtime_ns]
 
+# %% ../nbs/01_data.ipynb #3a4f5a6e
 def _pid_alive(pid:int) -> bool:
-    try: os.kill(pid, 0); return True
+    "Whether process `pid` exists (it may still be writing its build)."
+    try:
+        os.kill(pid, 0)
     except ProcessLookupError: return False
     except PermissionError: return True
+    return True
+
+def _remove_stale_builds(folder:Path, stem:str) -> None:
+    "Delete the temporary files `.<stem>.<pid>.tmp` whose builder process is gone (killed builds)."
+    for t in folder.glob(f'.{stem}.*.tmp'):
+        if not _pid_alive(int(t.name.split('.')[2])): t.unlink(missing_ok=True)
 
 # %% ../nbs/01_data.ipynb #68e28030
 class ImageCache:
@@ -522,74 +645,109 @@ class ImageCache:
         blob = json.dumps([_CACHE_VERSION, self.size, self.channels, self.strict, int(n_rows), rows.tolist(), files])
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
-    def get(self, paths:Sequence[str|Path], # image files
-            rows:Sequence[int]|None=None, # output row of each file (default 0..len-1)
-            n_rows:int|None=None, # rows of the array (default len(paths)); rows not listed stay zero
-           ) -> tuple[np.ndarray, list[str]]:
-        "The memory-mapped uint8 array (built on first use) and the paths that were dropped as unreadable."
-        paths = [os.fspath(p) for p in paths]
-        rows = np.arange(len(paths), dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
-        n_rows = len(paths) if n_rows is None else int(n_rows)
-        k = self.key(paths, rows, n_rows)
-        npy, meta = self.dir/f'{k}.npy', self.dir/f'{k}.json'
-        if npy.exists() and meta.exists():
-            bad = json.loads(meta.read_text())['bad']
-            if bad and self.on_error == 'raise': raise ImageReadError(f"cannot read image {bad[0]!r} (recorded by an earlier build with on_error='drop'; {len(bad)} such)")
-            return np.load(npy, mmap_mode='r'), bad
-        return self._build(paths, rows, n_rows, npy, meta)
+# %% ../nbs/01_data.ipynb #e13349cc
+@patch
+def get(self:ImageCache,
+        paths:Sequence[str|Path], # image files
+        rows:Sequence[int]|None=None, # output row of each file (default 0..len-1)
+        n_rows:int|None=None, # rows of the array (default len(paths)); rows not listed stay zero
+       ) -> tuple[np.ndarray, list[str]]:
+    "The memory-mapped uint8 array (built on first use) and the paths that were dropped as unreadable."
+    paths = [os.fspath(p) for p in paths]
+    rows = np.arange(len(paths), dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    n_rows = len(paths) if n_rows is None else int(n_rows)
+    k = self.key(paths, rows, n_rows)
+    npy, meta = self.dir/f'{k}.npy', self.dir/f'{k}.json'
+    if not (npy.exists() and meta.exists()): return self._build(paths, rows, n_rows, npy, meta)
+    bad = json.loads(meta.read_text())['bad']
+    if bad and self.on_error == 'raise':
+        raise ImageReadError(f"cannot read image {bad[0]!r} (recorded by an earlier build with on_error='drop'; {len(bad)} such)")
+    return np.load(npy, mmap_mode='r'), bad
 
-    def _read(self, p:Path):
-        "(image, None), or (None, error message) for a bad file when on_error='drop'."
-        try: return read_image(p, self.size, self.channels, self.strict), None
-        except ImageReadError as e:
-            if self.on_error == 'raise': raise
-            return None, str(e)
+# %% ../nbs/01_data.ipynb #d8269db1
+@patch
+def _read(self:ImageCache, p:Path):
+    "(image, None), or (None, error message) for a bad file when on_error='drop'."
+    try: return read_image(p, self.size, self.channels, self.strict), None
+    except ImageReadError as e:
+        if self.on_error == 'raise': raise
+        return None, str(e)
 
-    def _build(self, paths, rows, n_rows, npy:Path, meta:Path):
-        "Decode all files into a temporary .npy, then rename it into place."
-        from concurrent.futures import ThreadPoolExecutor
-        self.dir.mkdir(parents=True, exist_ok=True)
-        for t in self.dir.glob(f'.{npy.stem}.*.tmp'):  # left by killed builds
-            if not _pid_alive(int(t.name.split('.')[2])): t.unlink(missing_ok=True)
-        tmp = self.dir/f'.{npy.stem}.{os.getpid()}.tmp'; t0 = time.monotonic(); bad = []
-        try:
-            arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(n_rows, self.size, self.size, self.channels))
-            with ThreadPoolExecutor(self.num_workers) as ex:
-                results = ex.map(self._read, paths)
-                for i, (img, err) in enumerate(progress(results, total=len(paths), desc=f'caching {len(paths)} images at {self.size}px')):
-                    if err is None: arr[rows[i]] = img
-                    else: bad.append(str(paths[i]))
-                    self.n_decoded += 1
-            arr.flush(); del arr
-            with open(tmp, 'rb+') as f: os.fsync(f.fileno())
-            if bad: _log.warning(f"ImageCache: {len(bad)} unreadable image(s) skipped, e.g. {bad[0]}")
-            atomic_write_json(meta, dict(bad=bad, n_rows=n_rows, size=self.size, channels=self.channels, n_files=len(paths),
-                                         seconds=round(time.monotonic() - t0, 3)))
-            os.replace(tmp, npy)
-        finally:
-            if tmp.exists(): tmp.unlink()
-        return np.load(npy, mmap_mode='r'), bad
+@patch
+def _decode_all(self:ImageCache, paths, rows, arr:np.ndarray) -> list[str]:
+    "Decode `paths` into rows `rows` of `arr` (decoding threads); return the paths dropped as unreadable."
+    from concurrent.futures import ThreadPoolExecutor
+    bad = []
+    with ThreadPoolExecutor(self.num_workers) as ex:
+        results = progress(ex.map(self._read, paths), total=len(paths), desc=f'caching {len(paths)} images at {self.size}px')
+        for i, (img, err) in enumerate(results):
+            if err is None: arr[rows[i]] = img
+            else: bad.append(str(paths[i]))
+            self.n_decoded += 1
+    return bad
+
+# %% ../nbs/01_data.ipynb #401a0024
+@patch
+def _build(self:ImageCache, paths, rows, n_rows, npy:Path, meta:Path):
+    "Decode all files into a temporary .npy, then rename it into place."
+    self.dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(self.dir, npy.stem)
+    tmp = self.dir/f'.{npy.stem}.{os.getpid()}.tmp'
+    t0 = time.monotonic()
+    try:
+        shape = (n_rows, self.size, self.size, self.channels)
+        arr = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=shape)
+        bad = self._decode_all(paths, rows, arr)
+        arr.flush()
+        del arr
+        with open(tmp, 'rb+') as f: os.fsync(f.fileno())
+        if bad: _log.warning(f"ImageCache: {len(bad)} unreadable image(s) skipped, e.g. {bad[0]}")
+        atomic_write_json(meta, dict(bad=bad, n_rows=n_rows, size=self.size, channels=self.channels, n_files=len(paths),
+                                     seconds=round(time.monotonic() - t0, 3)))
+        os.replace(tmp, npy)
+    finally:
+        if tmp.exists(): tmp.unlink()
+    return np.load(npy, mmap_mode='r'), bad
 
 # %% ../nbs/01_data.ipynb #c883ffd9
-def _convert_array(a:np.ndarray, size:int|None, channels:int) -> np.ndarray:
+def _convert_array(images:np.ndarray, size:int|None, channels:int) -> np.ndarray:
     "Resize (antialiased bilinear) and convert channels of a uint8 N x H x W x C array, in memory."
-    if a.shape[3] != channels:
-        if channels == 1: a = (a.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32))[..., None].round().astype(np.uint8)
-        elif a.shape[3] == 1: a = np.repeat(a, 3, axis=3)
-        else: raise ValueError(f"cannot convert {a.shape[3]}-channel images to {channels} channels")
-    if size is not None and a.shape[1:3] != (size, size):
-        out = np.empty((len(a), size, size, a.shape[3]), np.uint8)
-        for i in range(0, len(a), 1024):
-            x = torch.from_numpy(np.ascontiguousarray(a[i:i+1024])).permute(0, 3, 1, 2).float()
-            x = torch.nn.functional.interpolate(x, size=(size, size), mode='bilinear', antialias=True, align_corners=False)
-            out[i:i+1024] = x.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
-        a = out
-    return a
+    if images.shape[3] != channels:
+        if channels == 1:
+            grey = images.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+            images = grey[..., None].round().astype(np.uint8)
+        elif images.shape[3] == 1: images = np.repeat(images, 3, axis=3)
+        else: raise ValueError(f"cannot convert {images.shape[3]}-channel images to {channels} channels")
+    if size is None or images.shape[1:3] == (size, size): return images
+    out = np.empty((len(images), size, size, images.shape[3]), np.uint8)
+    for i in range(0, len(images), 1024):
+        x = torch.from_numpy(np.ascontiguousarray(images[i:i+1024])).permute(0, 3, 1, 2).float()
+        x = torch.nn.functional.interpolate(x, size=(size, size), mode='bilinear', antialias=True, align_corners=False)
+        out[i:i+1024] = x.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+    return out
 
 def _image_paths(df:pd.DataFrame) -> list[str]:
     "Image paths of a file-source cohort (joined to `image_root`)."
     root = str(df.attrs.get('image_root', '.'))
     return [os.path.join(root, p) for p in df['image'].astype(str)]
+
+# %% ../nbs/01_data.ipynb #869c58f8
+def _array_images(df:pd.DataFrame, rows:np.ndarray, n_rows:int, size:int|None, channels:int) -> np.ndarray:
+    "The images of an array-source cohort, row `i` = image of index label `i` (the memmap itself when aligned)."
+    src = np.load(df.attrs['image_array'], mmap_mode='r')
+    pos = df['image'].to_numpy(np.int64)
+    if pos.max() >= len(src): raise IndexError(f"image position {int(pos.max())} outside {df.attrs['image_array']!r} ({len(src)} images)")
+    if np.array_equal(pos, rows) and n_rows <= len(src): out = src
+    else:
+        out = np.zeros((n_rows,) + src.shape[1:], np.uint8)
+        out[rows] = src[pos]
+    return _convert_array(out, size, channels)
+
+def _drop_unreadable(df:pd.DataFrame, paths:Sequence[str], bad:Sequence[str]) -> None:
+    "Drop the rows of `df` whose image is in `bad`, in place, and log how many."
+    drop = df.index[np.isin(paths, bad)]
+    df.drop(index=drop, inplace=True)
+    _log.warning(f"images_for: dropped {len(drop)} row(s) of {df.attrs.get('name', 'cohort')} with unreadable images, e.g. {bad[0]}")
 
 # %% ../nbs/01_data.ipynb #c156a474
 def images_for(df:pd.DataFrame, # a cohort (or a subset of one)
@@ -606,19 +764,13 @@ def images_for(df:pd.DataFrame, # a cohort (or a subset of one)
     if not (np.issubdtype(rows.dtype, np.integer) and rows.min() >= 0 and df.index.is_unique):
         raise ValueError("cohort index must hold unique non-negative ints (the rows of the image array)")
     n_rows = int(rows.max()) + 1
-    if 'image_array' in df.attrs:
-        src = np.load(df.attrs['image_array'], mmap_mode='r'); pos = df['image'].to_numpy(np.int64)
-        if pos.max() >= len(src): raise IndexError(f"image position {int(pos.max())} outside {df.attrs['image_array']!r} ({len(src)} images)")
-        if np.array_equal(pos, rows) and n_rows <= len(src): out = src
-        else: out = np.zeros((n_rows,) + src.shape[1:], np.uint8); out[rows] = src[pos]
-        return _convert_array(out, size, channels)
+    if 'image_array' in df.attrs: return _array_images(df, rows, n_rows, size, channels)
     paths = _image_paths(df)
-    arr, bad = ImageCache(cache_dir, size or 64, channels, strict_channels, on_error, num_workers).get(paths, rows, n_rows)
-    if bad:
-        if on_error != 'drop': raise ImageReadError(f"image {bad[0]!r} is unreadable ({len(bad)} such in the cache); use on_error='drop' to drop them")
-        drop = df.index[np.isin(paths, bad)]
-        df.drop(index=drop, inplace=True)
-        _log.warning(f"images_for: dropped {len(drop)} row(s) of {df.attrs.get('name', 'cohort')} with unreadable images, e.g. {bad[0]}")
+    cache = ImageCache(cache_dir, size or 64, channels, strict_channels, on_error, num_workers)
+    arr, bad = cache.get(paths, rows, n_rows)
+    if bad and on_error != 'drop':
+        raise ImageReadError(f"image {bad[0]!r} is unreadable ({len(bad)} such in the cache); use on_error='drop' to drop them")
+    if bad: _drop_unreadable(df, paths, bad)
     return arr
 
 # %% ../nbs/01_data.ipynb #cc9a1de3
@@ -626,9 +778,10 @@ def age_group(age:pd.Series, # ages in years (NA allowed)
               bins:Sequence[float]=(40, 60), # inner bin edges; a bin includes its lower edge
              ) -> pd.Series:
     "Age bins as strings ('<40', '40-59', '>=60' for the default edges), 'unknown' for missing ages."
-    age = pd.to_numeric(age, errors='coerce'); b = list(bins)
-    labels = [f'<{b[0]:g}'] + [f'{lo:g}-{hi - 1:g}' for lo, hi in zip(b[:-1], b[1:])] + [f'>={b[-1]:g}']
-    codes = np.digitize(age.fillna(-1).to_numpy(float), b)
+    age = pd.to_numeric(age, errors='coerce')
+    edges = list(bins)
+    labels = [f'<{edges[0]:g}'] + [f'{lo:g}-{hi - 1:g}' for lo, hi in zip(edges[:-1], edges[1:])] + [f'>={edges[-1]:g}']
+    codes = np.digitize(age.fillna(-1).to_numpy(float), edges)
     return pd.Series(np.where(age.isna(), UNKNOWN, np.asarray(labels, object)[codes]), index=age.index, dtype=object).astype(str)
 
 def age_group_values(bins:Sequence[float]=(40, 60)) -> list[str]:
@@ -667,19 +820,28 @@ HAM10000_HIGH_RISK = ('mel', 'bcc', 'akiec')
 HAM10000_SPEC = SplitSpec(id_sites=('vidir_molemax', 'vidir_modern'), ood_sites=('rosendahl', 'vienna_dias'),
                           val_fraction=0.1, test_fraction=0.2, ood_val_fraction=0.3)
 
+def _published_ham_files(root:Path, meta:pd.DataFrame, check_files:bool) -> pd.Series:
+    "Paths of the published layout's images: each `image_id` found in images/ or the distribution's part folders."
+    found = _index_images(root, ['images', 'HAM10000_images_part_1', 'HAM10000_images_part_2', 'HAM10000_images', '.'])
+    files = meta['image_id'].map(found)
+    if check_files and files.isna().any():
+        i = files.index[files.isna()][0]
+        raise FileNotFoundError(f"image file {str(root/'images'/(meta.image_id[i] + '.jpg'))!r} not found (looked in images/, "
+                                f"HAM10000_images_part_1/, HAM10000_images_part_2/; {int(files.isna().sum())} missing)")
+    return files.fillna('images/' + meta['image_id'] + '.jpg')
+
+# %% ../nbs/01_data.ipynb #4ea8aa9f
 def _ham10000_table(root:Path, check_files:bool) -> pd.DataFrame:
     "The metadata with a `file` column, from either layout."
     if (root/'metadata.csv').is_file():
-        meta = pd.read_csv(root/'metadata.csv'); require_columns(meta, ['file'], 'metadata.csv')
-    elif (root/'HAM10000_metadata.csv').is_file():
-        meta = pd.read_csv(root/'HAM10000_metadata.csv'); require_columns(meta, ['image_id'], 'HAM10000_metadata.csv')
-        found = _index_images(root, ['images', 'HAM10000_images_part_1', 'HAM10000_images_part_2', 'HAM10000_images', '.'])
-        meta['file'] = meta['image_id'].map(found)
-        if check_files and meta['file'].isna().any():
-            i = meta.index[meta['file'].isna()][0]
-            raise FileNotFoundError(f"image file {str(root/'images'/(meta.image_id[i] + '.jpg'))!r} not found (looked in images/, HAM10000_images_part_1/, HAM10000_images_part_2/; {int(meta.file.isna().sum())} missing)")
-        meta['file'] = meta['file'].fillna('images/' + meta['image_id'] + '.jpg')
-    else: raise FileNotFoundError(f"ham10000: neither metadata.csv nor HAM10000_metadata.csv in {str(root)!r}")
+        meta = pd.read_csv(root/'metadata.csv')
+        require_columns(meta, ['file'], 'metadata.csv')
+        return meta
+    if not (root/'HAM10000_metadata.csv').is_file():
+        raise FileNotFoundError(f"ham10000: neither metadata.csv nor HAM10000_metadata.csv in {str(root)!r}")
+    meta = pd.read_csv(root/'HAM10000_metadata.csv')
+    require_columns(meta, ['image_id'], 'HAM10000_metadata.csv')
+    meta['file'] = _published_ham_files(root, meta, check_files)
     return meta
 
 # %% ../nbs/01_data.ipynb #5dd80464
@@ -690,12 +852,13 @@ def load_ham10000(root:str|Path|None=None, # folder of the data set (default `$F
                   check_files:bool=True, # fail now if an image file is missing
                  ) -> pd.DataFrame:
     "HAM10000 dermoscopy as a cohort: high-risk or 7-class labels, sex and age group, site = acquisition dataset."
-    root = _root(root, 'FAIRDIFF_HAM10000', 'ham10000'); meta = _ham10000_table(root, check_files)
+    root = _root(root, 'FAIRDIFF_HAM10000', 'ham10000')
+    meta = _ham10000_table(root, check_files)
     require_columns(meta, ['lesion_id', 'dx', 'age', 'sex', 'dataset'], 'HAM10000 metadata')
     dx = encode_labels(meta['dx'], HAM10000_CLASSES, 'dx')
-    hr = [HAM10000_CLASSES.index(c) for c in HAM10000_HIGH_RISK]
-    if task == 'binary': classes, label, high = ['low_risk', 'high_risk'], dx.isin(hr).astype('Int64'), [1]
-    elif task in ('multiclass', '7class'): classes, label, high, task = HAM10000_CLASSES, dx, sorted(hr), 'multiclass'
+    high_risk_codes = [HAM10000_CLASSES.index(c) for c in HAM10000_HIGH_RISK]
+    if task == 'binary': classes, label, high = ['low_risk', 'high_risk'], dx.isin(high_risk_codes).astype('Int64'), [1]
+    elif task in ('multiclass', '7class'): classes, label, high, task = HAM10000_CLASSES, dx, sorted(high_risk_codes), 'multiclass'
     else: raise ValueError(f"ham10000 task must be 'binary' or 'multiclass', got {task!r}")
     df = pd.DataFrame({'image': meta['file'], 'label': label, 'site': meta['dataset'], 'patient': meta['lesion_id'],
                        'sex': _sex(meta['sex']), 'age_group': age_group(meta['age'], age_bins),
@@ -710,6 +873,19 @@ register_source('ham10000', load_ham10000)
 CAMELYON17_SPEC = SplitSpec(id_sites=('hospital_0', 'hospital_3', 'hospital_4'), ood_sites=('hospital_1', 'hospital_2'),
                             val_fraction=0.1, test_fraction=0.2, ood_val_fraction=0.3)
 
+def _camelyon_table(meta:pd.DataFrame) -> pd.DataFrame:
+    "image, label, site, patient, node (and slide, wilds_split) from Camelyon17-WILDS metadata."
+    patient = 'patient_' + meta.patient.astype(int).map('{:03d}'.format)
+    section = patient + '_node_' + meta.node.astype(int).astype(str)
+    coords = '_x_' + meta.x_coord.astype(int).astype(str) + '_y_' + meta.y_coord.astype(int).astype(str)
+    df = pd.DataFrame({'image': 'patches/' + section + '/patch_' + section + coords + '.png',
+                       'label': encode_labels(meta.tumor, ['normal', 'tumor'], 'tumor'),
+                       'site': 'hospital_' + meta.center.astype(int).astype(str), 'patient': patient, 'node': meta.node})
+    if 'slide' in meta: df['slide'] = meta.slide
+    if 'split' in meta: df['wilds_split'] = meta.split
+    return df
+
+# %% ../nbs/01_data.ipynb #6315eefe
 def load_camelyon17(root:str|Path|None=None, # folder with metadata.csv and patches/ (default `$FAIRDIFF_CAMELYON17`)
                     spec:SplitSpec|None=CAMELYON17_SPEC, # split spec
                     check_files:bool=True, # fail now if a patch file is missing
@@ -720,18 +896,13 @@ def load_camelyon17(root:str|Path|None=None, # folder with metadata.csv and patc
     if not (root/'metadata.csv').is_file(): raise FileNotFoundError(f"camelyon17: no metadata.csv in {str(root)!r}")
     meta = pd.read_csv(root/'metadata.csv')
     require_columns(meta, ['patient', 'node', 'x_coord', 'y_coord', 'tumor', 'center'], 'camelyon17 metadata.csv')
-    pn = 'patient_' + meta.patient.astype(int).map('{:03d}'.format) + '_node_' + meta.node.astype(int).astype(str)
-    image = 'patches/' + pn + '/patch_' + pn + '_x_' + meta.x_coord.astype(int).astype(str) + '_y_' + meta.y_coord.astype(int).astype(str) + '.png'
-    df = pd.DataFrame({'image': image, 'label': encode_labels(meta.tumor, ['normal', 'tumor'], 'tumor'),
-                       'site': 'hospital_' + meta.center.astype(int).astype(str),
-                       'patient': 'patient_' + meta.patient.astype(int).map('{:03d}'.format), 'node': meta.node})
-    if 'slide' in meta: df['slide'] = meta.slide
-    if 'split' in meta: df['wilds_split'] = meta.split
+    df = _camelyon_table(meta)
     if check_files: _check_files(df['image'], root)
     if wilds_split:
         require_columns(meta, ['split'], 'camelyon17 metadata.csv')
-        c = meta.center.astype(int)
-        df['split'] = np.select([c == 1, c == 2, meta.split == 1], ['val_ood', 'test_ood', 'val_id'], 'train'); spec = None
+        center = meta.center.astype(int)
+        df['split'] = np.select([center == 1, center == 2, meta.split == 1], ['val_ood', 'test_ood', 'val_id'], 'train')
+        spec = None
     return finish_cohort(df, 'camelyon17', 'binary', ['normal', 'tumor'], [], [1], image_root=root, spec=spec)
 
 register_source('camelyon17', load_camelyon17)
@@ -758,10 +929,29 @@ def chexpert_labels(values:pd.Series, # raw values of one finding column
 
 # %% ../nbs/01_data.ipynb #d4126e8c
 def _resolve_rel_root(root:Path, rel:str) -> Path:
-    "The folder that `rel` (a path from a CSV) is relative to: `root`, its parent, or `root` minus rel's first part."
+    "The folder that `rel` (a path from a CSV) is relative to: `root`, or its parent."
     if (root/rel).is_file() or not (root.parent/rel).is_file(): return root
     return root.parent
 
+def _chexpert_csv(root:Path, csv:str) -> Path:
+    "The label file: `root/csv`, or `csv` in a subfolder of `root` (when `root` holds the data set folder)."
+    f = root/csv if (root/csv).is_file() else next(iter(sorted(root.glob(f'*/{csv}'))), root/csv)
+    if not f.is_file(): raise FileNotFoundError(f"chexpert: {csv} not found in {str(root)!r} or its subfolders")
+    return f
+
+def _chexpert_table(meta:pd.DataFrame, findings:Sequence[str], uncertain:str, blank:str, age_bins) -> pd.DataFrame:
+    "image, site, patient, sex, age group, one 0/1/<NA> column per finding, and the view columns."
+    pid = meta.Path.str.extract(r'(patient\d+)', expand=False)
+    if pid.isna().any():
+        raise ValueError(f"chexpert: no patientNNNNN in Path {meta.Path[pid.isna()].iloc[0]!r} (row {pid.index[pid.isna()][0]})")
+    df = pd.DataFrame({'image': meta.Path, 'site': 'stanford', 'patient': pid, 'sex': _sex(meta.Sex),
+                       'age_group': age_group(meta.Age, age_bins)})
+    for c in findings: df[c] = chexpert_labels(meta[c], uncertain, blank, c)
+    for c in ('Frontal/Lateral', 'AP/PA'):
+        if c in meta: df[c] = meta[c]
+    return df
+
+# %% ../nbs/01_data.ipynb #c017de48
 def load_chexpert(root:str|Path|None=None, # CheXpert folder (or its parent) (default `$FAIRDIFF_CHEXPERT`)
                   csv:str='train.csv', # label file inside the data set folder
                   uncertain:str='ones', # policy for -1.0: 'ones', 'zeros' or 'ignore' (-> NA)
@@ -774,24 +964,18 @@ def load_chexpert(root:str|Path|None=None, # CheXpert folder (or its parent) (de
                  ) -> pd.DataFrame:
     "CheXpert chest X-rays as a multilabel cohort with a stated uncertainty policy; attributes sex, age group."
     root = _root(root, 'FAIRDIFF_CHEXPERT', 'chexpert')
-    f = root/csv if (root/csv).is_file() else next(iter(sorted(root.glob(f'*/{csv}'))), root/csv)
-    if not f.is_file(): raise FileNotFoundError(f"chexpert: {csv} not found in {str(root)!r} or its subfolders")
-    meta = pd.read_csv(f, dtype={'Path': str})
+    meta = pd.read_csv(_chexpert_csv(root, csv), dtype={'Path': str})
     findings = list(findings or CHEXPERT_FINDINGS)
     require_columns(meta, ['Path', 'Sex', 'Age', *findings], f'chexpert {csv}')
     if frontal_only:
-        require_columns(meta, ['Frontal/Lateral'], f'chexpert {csv}'); meta = meta[meta['Frontal/Lateral'] == 'Frontal'].reset_index(drop=True)
+        require_columns(meta, ['Frontal/Lateral'], f'chexpert {csv}')
+        meta = meta[meta['Frontal/Lateral'] == 'Frontal'].reset_index(drop=True)
     img_root = _resolve_rel_root(root, meta.Path.iloc[0]) if len(meta) else root
-    pid = meta.Path.str.extract(r'(patient\d+)', expand=False)
-    if pid.isna().any(): raise ValueError(f"chexpert: no patientNNNNN in Path {meta.Path[pid.isna()].iloc[0]!r} (row {pid.index[pid.isna()][0]})")
-    df = pd.DataFrame({'image': meta.Path, 'site': 'stanford', 'patient': pid, 'sex': _sex(meta.Sex),
-                       'age_group': age_group(meta.Age, age_bins)})
-    for c in findings: df[c] = chexpert_labels(meta[c], uncertain, blank, c)
-    for c in ('Frontal/Lateral', 'AP/PA'):
-        if c in meta: df[c] = meta[c]
+    df = _chexpert_table(meta, findings, uncertain, blank, age_bins)
     if check_files: _check_files(df['image'], img_root)
+    attr_values = {'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)}
     return finish_cohort(df, 'chexpert', 'multilabel', findings, ['sex', 'age_group'], image_root=img_root, spec=spec,
-                         label_cols=findings, attr_values={'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)})
+                         label_cols=findings, attr_values=attr_values)
 
 register_source('chexpert', load_chexpert)
 
@@ -811,6 +995,33 @@ def nih_finding_table(labels:pd.Series, # 'Finding Labels' values, e.g. 'Effusio
     return pd.DataFrame({f: parts.map(lambda ps: int(f in [p.strip() for p in ps])).astype('Int64') for f in findings}, index=labels.index)
 
 # %% ../nbs/01_data.ipynb #ade356a9
+def _nih_table(root:Path, meta:pd.DataFrame, age_bins, check_files:bool) -> pd.DataFrame:
+    "image (found in images/ or images_*/images/), site, patient, sex, age group, the 14 findings and the view."
+    found = _index_images(root, ['images', 'images_*/images', 'images_*', '.'], exts=('.png',))
+    image = meta['Image Index'].astype(str).str.rsplit('.', n=1).str[0].map(found)
+    if check_files and image.isna().any():
+        i = image.index[image.isna()][0]
+        raise FileNotFoundError(f"image file {str(root/'images'/meta['Image Index'][i])!r} not found "
+                                f"(looked in images/, images_*/images/; {int(image.isna().sum())} missing)")
+    df = pd.DataFrame({'image': image.fillna('images/' + meta['Image Index'].astype(str)), 'site': 'nih_cc',
+                       'patient': meta['Patient ID'].astype(str), 'sex': _sex(meta['Patient Gender']),
+                       'age_group': age_group(meta['Patient Age'], age_bins)})
+    df = pd.concat([df, nih_finding_table(meta['Finding Labels'])], axis=1)
+    if 'View Position' in meta: df['view'] = meta['View Position']
+    return df
+
+def _nih_official_split(df:pd.DataFrame, root:Path, meta:pd.DataFrame, spec:SplitSpec|None, finish:Callable) -> pd.DataFrame:
+    "test_id = the images of test_list.txt (patient-disjoint from the rest); train / val_id from the rest by `spec`."
+    if not (root/'test_list.txt').is_file(): raise FileNotFoundError(f"nih_cxr14: official_test needs test_list.txt in {str(root)!r}")
+    test = meta['Image Index'].isin(set((root/'test_list.txt').read_text().split()))
+    both = sorted(set(df.patient[test]) & set(df.patient[~test]))
+    if both: raise ValueError(f"nih_cxr14: patient {both[0]!r} has images in test_list.txt and outside it")
+    spec = (spec or SplitSpec()).replace(test_fraction=0.0)
+    out = finish(pd.concat([finish(df[~test], spec=spec), df[test].assign(split='test_id')], ignore_index=True), spec=None)
+    out.attrs['split_spec'] = {**spec.to_dict(), 'official_test_list': True}
+    return out
+
+# %% ../nbs/01_data.ipynb #bd4a18e4
 def load_nih_cxr14(root:str|Path|None=None, # folder with Data_Entry_2017.csv and the images (default `$FAIRDIFF_NIH_CXR14`)
                    csv:str='Data_Entry_2017.csv', # the label file
                    spec:SplitSpec|None=SplitSpec(), # split spec (default: all ID)
@@ -823,32 +1034,63 @@ def load_nih_cxr14(root:str|Path|None=None, # folder with Data_Entry_2017.csv an
     if not (root/csv).is_file(): raise FileNotFoundError(f"nih_cxr14: {csv} not found in {str(root)!r}")
     meta = pd.read_csv(root/csv)
     require_columns(meta, ['Image Index', 'Finding Labels', 'Patient ID', 'Patient Age', 'Patient Gender'], csv)
-    found = _index_images(root, ['images', 'images_*/images', 'images_*', '.'], exts=('.png',))
-    stem = meta['Image Index'].astype(str).str.rsplit('.', n=1).str[0]
-    image = stem.map(found)
-    if check_files and image.isna().any():
-        i = image.index[image.isna()][0]
-        raise FileNotFoundError(f"image file {str(root/'images'/meta['Image Index'][i])!r} not found (looked in images/, images_*/images/; {int(image.isna().sum())} missing)")
-    df = pd.DataFrame({'image': image.fillna('images/' + meta['Image Index'].astype(str)), 'site': 'nih_cc',
-                       'patient': meta['Patient ID'].astype(str), 'sex': _sex(meta['Patient Gender']),
-                       'age_group': age_group(meta['Patient Age'], age_bins)})
-    df = pd.concat([df, nih_finding_table(meta['Finding Labels'])], axis=1)
-    if 'View Position' in meta: df['view'] = meta['View Position']
+    df = _nih_table(root, meta, age_bins, check_files)
+    attr_values = {'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)}
     finish = partial(finish_cohort, name='nih_cxr14', task='multilabel', classes=NIH_CXR14_FINDINGS, attributes=['sex', 'age_group'],
-                     image_root=root, label_cols=NIH_CXR14_FINDINGS, attr_values={'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)})
+                     image_root=root, label_cols=NIH_CXR14_FINDINGS, attr_values=attr_values)
     if not official_test: return finish(df, spec=spec)
-    if not (root/'test_list.txt').is_file(): raise FileNotFoundError(f"nih_cxr14: official_test needs test_list.txt in {str(root)!r}")
-    test = meta['Image Index'].isin(set((root/'test_list.txt').read_text().split()))
-    both = sorted(set(df.patient[test]) & set(df.patient[~test]))
-    if both: raise ValueError(f"nih_cxr14: patient {both[0]!r} has images in test_list.txt and outside it")
-    spec = (spec or SplitSpec()).replace(test_fraction=0.0)
-    out = finish(pd.concat([finish(df[~test], spec=spec), df[test].assign(split='test_id')], ignore_index=True), spec=None)
-    out.attrs['split_spec'] = {**spec.to_dict(), 'official_test_list': True}
-    return out
+    return _nih_official_split(df, root, meta, spec, finish)
 
 register_source('nih_cxr14', load_nih_cxr14)
 
 # %% ../nbs/01_data.ipynb #87364e52
+_MEDMNIST_PARTS = [('train', 'train'), ('val', 'val_id'), ('test', 'test_id')]  # (.npz prefix, split)
+
+def _medmnist_file(root:Path, flag:str|None) -> Path:
+    "The .npz file: `root` itself, or the one (`<flag>.npz`) in the folder `root`."
+    if root.is_dir():
+        npzs = sorted(root.glob(f'{flag}.npz' if flag else '*.npz'))
+        if len(npzs) != 1:
+            which = 'no' if not npzs else 'several'
+            raise FileNotFoundError(f"medmnist: {which} .npz file(s) {'for ' + repr(flag) + ' ' if flag else ''}in {str(root)!r}: "
+                                    f"{[p.name for p in npzs]}; give flag= or the file path")
+        root = npzs[0]
+    if not root.is_file(): raise FileNotFoundError(f"medmnist: file {str(root)!r} not found")
+    return root
+
+def _check_medmnist_arrays(npz:Path, z) -> None:
+    "Raise naming the first of the six arrays the file lacks."
+    for part, _ in _MEDMNIST_PARTS:
+        for k in (f'{part}_images', f'{part}_labels'):
+            if k not in z.files: raise KeyError(f"{npz.name} has no array {k!r}; arrays present: {z.files}")
+
+# %% ../nbs/01_data.ipynb #7bcd6552
+def _medmnist_image_array(npz:Path, z, cache_dir:str|Path|None) -> Path:
+    "The uint8 N x H x W x 3 .npy of all parts (grey replicated), written once (atomically) under a key of the file."
+    st = npz.stat()
+    key = hashlib.sha256(f'{npz.absolute()}|{st.st_size}|{st.st_mtime_ns}'.encode()).hexdigest()[:24]
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    npy = folder/f'medmnist-{npz.stem}-{key}.npy'
+    if npy.exists(): return npy
+    images = np.concatenate([z[f'{part}_images'] for part, _ in _MEDMNIST_PARTS]).astype(np.uint8)
+    if images.ndim == 3: images = np.repeat(images[..., None], 3, axis=3)
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(images))
+    atomic_write_bytes(npy, buf.getvalue())
+    return npy
+
+def _medmnist_labels(df:pd.DataFrame, labels:np.ndarray, classes:Sequence[str]|None) -> tuple[str, list, list|None]:
+    "Add the label column(s) to `df` (in place); return the task, the class names and the label columns (multilabel)."
+    if labels.shape[1] > 1:
+        classes = list(classes or [f'finding_{j}' for j in range(labels.shape[1])])
+        for j, c in enumerate(classes): df[c] = labels[:, j]
+        return 'multilabel', classes, classes
+    classes = list(classes or [str(k) for k in range(int(labels.max()) + 1)])
+    df['label'] = encode_labels(pd.Series(labels[:, 0]), classes, 'label')
+    return _default_task(classes), classes, None
+
+# %% ../nbs/01_data.ipynb #d3994740
 def load_medmnist(root:str|Path|None=None, # a MedMNIST .npz file, or a folder holding one (default `$FAIRDIFF_MEDMNIST`)
                   flag:str|None=None, # data set name in a folder of several, e.g. 'dermamnist' (-> dermamnist.npz)
                   classes:Sequence[str]|None=None, # class (or finding) names
@@ -856,36 +1098,18 @@ def load_medmnist(root:str|Path|None=None, # a MedMNIST .npz file, or a folder h
                   spec:SplitSpec|None=None, # None: keep the official splits; else re-split
                  ) -> pd.DataFrame:
     "A MedMNIST .npz as an array-source cohort (official splits as train / val_id / test_id)."
-    root = Path(root if root is not None else os.environ.get('FAIRDIFF_MEDMNIST', '.'))
-    if root.is_dir():
-        npzs = sorted(root.glob(f'{flag}.npz' if flag else '*.npz'))
-        if len(npzs) != 1: raise FileNotFoundError(f"medmnist: {'no' if not npzs else 'several'} .npz file(s) {'for ' + repr(flag) + ' ' if flag else ''}in {str(root)!r}: {[p.name for p in npzs]}; give flag= or the file path")
-        root = npzs[0]
-    if not root.is_file(): raise FileNotFoundError(f"medmnist: file {str(root)!r} not found")
-    z = np.load(root)
-    parts = [('train', 'train'), ('val', 'val_id'), ('test', 'test_id')]
-    for p, _ in parts:
-        for k in (f'{p}_images', f'{p}_labels'):
-            if k not in z.files: raise KeyError(f"{root.name} has no array {k!r}; arrays present: {z.files}")
-    st = root.stat(); key = hashlib.sha256(f'{root.absolute()}|{st.st_size}|{st.st_mtime_ns}'.encode()).hexdigest()[:24]
-    out = Path(cache_dir) if cache_dir is not None else default_cache_dir(); out.mkdir(parents=True, exist_ok=True)
-    npy = out/f'medmnist-{root.stem}-{key}.npy'
-    if not npy.exists():
-        ims = np.concatenate([z[f'{p}_images'] for p, _ in parts]).astype(np.uint8)
-        if ims.ndim == 3: ims = np.repeat(ims[..., None], 3, axis=3)
-        import io; buf = io.BytesIO(); np.save(buf, np.ascontiguousarray(ims))
-        from fairdiff_nb.core import atomic_write_bytes; atomic_write_bytes(npy, buf.getvalue())
-    labels = np.concatenate([z[f'{p}_labels'].reshape(len(z[f'{p}_labels']), -1) for p, _ in parts]).astype(np.int64)
-    split = np.concatenate([[s] * len(z[f'{p}_labels']) for p, s in parts])
-    n = len(labels); df = pd.DataFrame({'image': np.arange(n), 'site': 'medmnist', 'patient': [f'{root.stem}_{i}' for i in range(n)]})
-    if labels.shape[1] > 1:
-        task, classes = 'multilabel', list(classes or [f'finding_{j}' for j in range(labels.shape[1])]); label_cols = classes
-        for j, c in enumerate(classes): df[c] = labels[:, j]
-    else:
-        classes = list(classes or [str(k) for k in range(int(labels.max()) + 1)]); label_cols = None
-        df['label'] = encode_labels(pd.Series(labels[:, 0]), classes, 'label'); task = _default_task(classes)
+    npz = _medmnist_file(Path(root if root is not None else os.environ.get('FAIRDIFF_MEDMNIST', '.')), flag)
+    z = np.load(npz)
+    _check_medmnist_arrays(npz, z)
+    npy = _medmnist_image_array(npz, z, cache_dir)
+    parts = [z[f'{part}_labels'] for part, _ in _MEDMNIST_PARTS]
+    labels = np.concatenate([p.reshape(len(p), -1) for p in parts]).astype(np.int64)
+    split = np.concatenate([[s] * len(p) for p, (_, s) in zip(parts, _MEDMNIST_PARTS)])
+    df = pd.DataFrame({'image': np.arange(len(labels)), 'site': 'medmnist',
+                       'patient': [f'{npz.stem}_{i}' for i in range(len(labels))]})
+    task, classes, label_cols = _medmnist_labels(df, labels, classes)
     df['medmnist_split'] = split
     if spec is None: df['split'] = split
-    return finish_cohort(df, f'medmnist/{root.stem}', task, classes, image_array=npy, spec=spec, label_cols=label_cols)
+    return finish_cohort(df, f'medmnist/{npz.stem}', task, classes, image_array=npy, spec=spec, label_cols=label_cols)
 
 register_source('medmnist', load_medmnist)

@@ -52,12 +52,13 @@ DIFFUSION_PRESETS = {
                   steps=60000, lr=2e-4, warmup_steps=1000, checkpoint_every=2000, mixed_precision='auto', ema_decay=0.9999),
 }
 
-# %% ../nbs/04_diffusion.ipynb #85e373d2
+# %% ../nbs/04_diffusion.ipynb #cb7d3d5a
 PRECISIONS = ('auto', 'bf16', 'no')
 DROPOUTS = ('field', 'group')
 
 def _deep_tuple(o): return tuple(_deep_tuple(v) for v in o) if isinstance(o, (list, tuple)) else o
 
+# %% ../nbs/04_diffusion.ipynb #85e373d2
 @dataclasses.dataclass(frozen=True)
 class DiffusionConfig(Config):
     "Model, conditioning and training of a conditional diffusion model."
@@ -120,8 +121,10 @@ def _check_config(cfg:DiffusionConfig) -> None:
     "Raise naming the field when a `DiffusionConfig` cannot be built."
     def one_of(name, allowed):
         if getattr(cfg, name) not in allowed: raise ValueError(f"{name} must be one of {allowed}, got {getattr(cfg, name)!r}")
-    one_of('mode', ('label', 'label_property')); one_of('prediction_type', ('epsilon', 'v_prediction'))
-    one_of('mixed_precision', PRECISIONS); one_of('dropout', DROPOUTS)
+    one_of('mode', ('label', 'label_property'))
+    one_of('prediction_type', ('epsilon', 'v_prediction'))
+    one_of('mixed_precision', PRECISIONS)
+    one_of('dropout', DROPOUTS)
     if len(cfg.attention) != len(cfg.block_out_channels): raise ValueError(f"attention has {len(cfg.attention)} levels but block_out_channels has {len(cfg.block_out_channels)}")
     names = [n for n, _ in cfg.fields]
     if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")
@@ -478,7 +481,7 @@ def _autoencoder_step(ae, opt, sched, cfg:DiffusionConfig, images:np.ndarray, st
     sched.step()
     return loss.item()
 
-# %% ../nbs/04_diffusion.ipynb #12665843
+# %% ../nbs/04_diffusion.ipynb #b372706a
 @torch.no_grad()
 def encode_latents(ae, images:np.ndarray, batch_size:int=256, flip:bool=False) -> np.ndarray:
     "Posterior means of uint8 images (mirrored first when `flip`): float32 N x C x h x w."
@@ -489,8 +492,21 @@ def encode_latents(ae, images:np.ndarray, batch_size:int=256, flip:bool=False) -
     return np.concatenate(out).astype(np.float32)
 
 def _save_npy(path:Path, x:np.ndarray) -> Path:
-    buf = io.BytesIO(); np.save(buf, x)
+    "Write an array as `.npy`, atomically."
+    buf = io.BytesIO()
+    np.save(buf, x)
     return atomic_write_bytes(path, buf.getvalue())
+
+# %% ../nbs/04_diffusion.ipynb #1a9a9d5c
+def _train_autoencoder(cfg:DiffusionConfig, images:np.ndarray) -> tuple:
+    "A freshly trained autoencoder (eval mode) and its loss log."
+    set_seed(cfg.seed, deterministic=False)
+    ae = build_autoencoder(cfg).train()
+    opt = torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr, weight_decay=0.)
+    sched = lr_schedule(opt, cfg.ae_steps, max(1, cfg.ae_steps // 20))
+    steps = progress(range(cfg.ae_steps), desc='autoencoder training')
+    log = [(s + 1, _autoencoder_step(ae, opt, sched, cfg, images, s)) for s in steps]
+    return ae.eval(), log
 
 def fit_autoencoder(cfg:DiffusionConfig, # a latent config (latent_factor > 1)
                     images:np.ndarray, # uint8 N x H x W x C training images
@@ -499,21 +515,17 @@ def fit_autoencoder(cfg:DiffusionConfig, # a latent config (latent_factor > 1)
     "Train (or load) the autoencoder of a latent config and cache the scaled latents of `images`."
     out = Path(out)
     if is_finished(out): return load_autoencoder(out, cfg)
-    set_seed(cfg.seed, deterministic=False)
-    ae = build_autoencoder(cfg).train()
-    opt = torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr, weight_decay=0.)
-    sched = lr_schedule(opt, cfg.ae_steps, max(1, cfg.ae_steps // 20))
-    log = [(s + 1, _autoencoder_step(ae, opt, sched, cfg, images, s)) for s in progress(range(cfg.ae_steps), desc='autoencoder training')]
-    ae.eval()
-    lat, lat_flip = encode_latents(ae, images), encode_latents(ae, images, flip=True)
-    scale = float(1 / lat.std())
+    ae, log = _train_autoencoder(cfg, images)
+    latents = encode_latents(ae, images)
+    scale = float(1 / latents.std())
     atomic_save_safetensors(out/'model.safetensors', ae.state_dict(), metadata={'scale': str(scale)})
-    _save_npy(out/'latents.npy', lat * scale); _save_npy(out/'latents_flipped.npy', lat_flip * scale)
+    _save_npy(out/'latents.npy', latents * scale)
+    _save_npy(out/'latents_flipped.npy', encode_latents(ae, images, flip=True) * scale)
     atomic_write_csv(out/'train_log.csv', pd.DataFrame(log, columns=['step', 'loss']))
     mark_done(out, ['model.safetensors', 'latents.npy', 'latents_flipped.npy', 'train_log.csv'], scale=scale, n=len(images))
     return load_autoencoder(out, cfg)
 
-# %% ../nbs/04_diffusion.ipynb #3fc3daca
+# %% ../nbs/04_diffusion.ipynb #b29dcc4c
 def load_autoencoder(out:str|Path, cfg:DiffusionConfig):
     "A trained autoencoder (eval mode) with its latent `scale` attached."
     from safetensors.torch import load_file
@@ -524,6 +536,7 @@ def load_autoencoder(out:str|Path, cfg:DiffusionConfig):
     ae.scale = done_info(out)['scale']
     return ae.eval()
 
+# %% ../nbs/04_diffusion.ipynb #4812cd80
 class LatentRows:
     "The scaled latents of the training rows (and of their mirror images), as the denoiser's clean inputs."
     def __init__(self, folder:Path, hflip:bool):
@@ -563,6 +576,22 @@ def reconstruction_report(ae, images:np.ndarray, # the autoencoder and uint8 ima
     df = pd.DataFrame(rows)
     return df.assign(psnr=10 * np.log10(1 / df['mse']))
 
+# %% ../nbs/04_diffusion.ipynb #6b4eb9ed
+def _row_weights(cfg:DiffusionConfig, codes:torch.Tensor) -> np.ndarray|None:
+    "Draw weights of the training rows (class-balanced batches), or None for the kit's uniform stream."
+    if not cfg.class_balance: return None
+    return class_balance_weights(codes[:, cfg.field_names.index('label')].numpy(), cfg.class_balance)
+
+def _end_call(tr:_Training, res:TrainResult, out:Path, precision:str) -> None:
+    "Record where this call stopped; at the last step write the final weights (rank 0) and mark the run finished."
+    res.step = tr.step
+    if tr.step >= tr.cfg.steps:
+        if tr.acc.is_main_process: res.written += _write_final(out, tr.step, tr.net, tr.ema, tr.log, precision)
+        tr.acc.wait_for_everyone()
+        res.finished = True
+    tr.acc.unwrap_model(tr.model, keep_fp32_wrapper=False)
+    res.param_checksum = float(sum(p.detach().double().sum() for p in tr.net.parameters()))
+
 # %% ../nbs/04_diffusion.ipynb #04763b8b
 def fit_diffusion(cfg:DiffusionConfig, # model and training config
                   images:np.ndarray, # uint8 N x H x W x C training images (array or memmap)
@@ -579,24 +608,19 @@ def fit_diffusion(cfg:DiffusionConfig, # model and training config
     cpu = cpu if cpu is not None else not torch.cuda.is_available()
     precision = resolve_precision(cfg.mixed_precision, 'cpu' if cpu else 'cuda')
     acc = make_accelerator(precision, cpu)
-    res = TrainResult(out, 0, 0, False, float('nan'), [], acc.process_index, acc.num_processes, acc.distributed_type.value, mixed_precision=precision)
+    res = TrainResult(out, 0, 0, False, float('nan'), [], acc.process_index, acc.num_processes, acc.distributed_type.value,
+                      mixed_precision=precision)
     if is_finished(out): return dataclasses.replace(res, start_step=done_info(out)['step'], step=done_info(out)['step'], finished=True)
     if acc.is_main_process: atomic_write_json(out/'config.json', cfg)
     data = _training_data(cfg, images, out, acc)
     tr = _start_training(cfg, out, acc)
-    weights = class_balance_weights(codes[:, cfg.field_names.index('label')].numpy(), cfg.class_balance) if cfg.class_balance else None
+    weights = _row_weights(cfg, codes)
     res.start_step, sched = tr.step, noise_scheduler(cfg)
     stop = min(stop_at if stop_at is not None else cfg.steps, cfg.steps)
     for _ in progress(range(tr.step, stop), desc=f'diffusion training (rank {acc.process_index})', every=log_every):
         res.last_loss = _train_step(tr, sched, data, codes, weights, loss_hook)
         res.written += _checkpoint_if_due(tr, out, stop)
-    res.step = tr.step
-    if tr.step >= cfg.steps:
-        if acc.is_main_process: res.written += _write_final(out, tr.step, tr.net, tr.ema, tr.log, precision)
-        acc.wait_for_everyone()
-        res.finished = True
-    acc.unwrap_model(tr.model, keep_fp32_wrapper=False)
-    res.param_checksum = float(sum(p.detach().double().sum() for p in tr.net.parameters()))
+    _end_call(tr, res, out, precision)
     return dataclasses.replace(res, seconds=time.monotonic() - t0)
 
 # %% ../nbs/04_diffusion.ipynb #fe387e7a
@@ -736,7 +760,7 @@ def _denoise_chunk(run:_SamplingRun, c:torch.Tensor, u:torch.Tensor, rows:slice,
         next(ticks, None)
     return x
 
-# %% ../nbs/04_diffusion.ipynb #266e790e
+# %% ../nbs/04_diffusion.ipynb #d50c20a9
 def _decoded(model:DiffusionModel, x:torch.Tensor) -> np.ndarray:
     "uint8 images from the sampler's output: pixels as they are, latents through the autoencoder's decoder."
     if model.cfg.latent_factor > 1:
@@ -745,6 +769,7 @@ def _decoded(model:DiffusionModel, x:torch.Tensor) -> np.ndarray:
         x = ae.decode(x / ae.scale).sample
     return image_array(x, signed=True)
 
+# %% ../nbs/04_diffusion.ipynb #2779b6ff
 @torch.no_grad()
 def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            conditions:dict, # field -> codes (N,) or scalar; -1 or missing = null
@@ -777,7 +802,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
     next(ticks, None)
     return np.concatenate(out)
 
-# %% ../nbs/04_diffusion.ipynb #9ff5faf7
+# %% ../nbs/04_diffusion.ipynb #4194a84a
 def sample_grid(model:DiffusionModel, # trained model
                 rows:str, # field varied along rows (e.g. 'label')
                 cols:str, # field varied along columns (e.g. 'site')
@@ -795,16 +820,21 @@ def sample_grid(model:DiffusionModel, # trained model
     S = model.cfg.image_size
     return sample(model, conds, **kw).reshape(R, C, n, S, S, model.cfg.channels)
 
-def show_grid(grid:np.ndarray, # R x C x n x H x W x 3
+# %% ../nbs/04_diffusion.ipynb #5ba15e55
+def show_grid(grid:np.ndarray, # R x C x n x H x W x C (3 colour channels or 1 grey)
               row_names=None, col_names=None, title:str|None=None, scale:float=0.5):
     "Lay out a sample grid: one block of n images per cell."
     import matplotlib.pyplot as plt
-    R, C, n, H, W, _ = grid.shape
-    k = int(math.ceil(math.sqrt(n))); pad = np.full((R, C, k*k - n, H, W, 3), 255, np.uint8)
-    g = np.concatenate([grid, pad], 2).reshape(R, C, k, k, H, W, 3).transpose(0, 2, 4, 1, 3, 5, 6).reshape(R*k*H, C*k*W, 3)
+    R, C, n, H, W, ch = grid.shape
+    k = int(math.ceil(math.sqrt(n)))  # each cell is a k x k block of images
+    pad = np.full((R, C, k*k - n, H, W, ch), 255, np.uint8)
+    g = np.concatenate([grid, pad], 2).reshape(R, C, k, k, H, W, ch).transpose(0, 2, 4, 1, 3, 5, 6).reshape(R*k*H, C*k*W, ch)
     fig, ax = plt.subplots(figsize=(C * k * W * scale / 16 + 1, R * k * H * scale / 16 + 0.5))
-    ax.imshow(g); ax.set_xticks([(j + .5) * k * W for j in range(C)]); ax.set_yticks([(i + .5) * k * H for i in range(R)])
-    ax.set_xticklabels(col_names or range(C)); ax.set_yticklabels(row_names or range(R))
+    ax.imshow(g[..., 0] if ch == 1 else g, cmap='gray' if ch == 1 else None)
+    ax.set_xticks([(j + .5) * k * W for j in range(C)])
+    ax.set_yticks([(i + .5) * k * H for i in range(R)])
+    ax.set_xticklabels(col_names or range(C))
+    ax.set_yticklabels(row_names or range(R))
     for j in range(1, C): ax.axvline(j * k * W - .5, color='w', lw=2)
     for i in range(1, R): ax.axhline(i * k * H - .5, color='w', lw=2)
     if title: ax.set_title(title)

@@ -11,6 +11,7 @@ from fastcore.script import anno_parser, call_parse
 from .core import Config, atomic_write_csv, atomic_write_text, run_folder
 from .training import is_finished, cached_table
 from .data import load_cohort, images_for, encode_conditions
+from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
 from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample, dropout_groups
 from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
@@ -30,9 +31,10 @@ DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_s
 CLASSNDIFF_METHODS = ('classndiff', 'classndiff_synthetic')
 SYNTHETIC_METHODS = DIFFUSION_METHODS + ('classndiff_synthetic',)  # methods that mix synthetic images into batches
 ALL_METHODS = REAL_METHODS + DIFFUSION_METHODS + CLASSNDIFF_METHODS
-DATASETS = ('synth_histo', 'synth_derm', 'ham10000')
+DATASETS = ('synth_histo', 'synth_histo_scanner', 'synth_derm', 'ham10000')
 HEADLINE = {  # the paper's headline metric and fairness attribute per kind of data
-    'synth_histo': ('accuracy', 'site'), 'synth_derm': ('high_risk_sensitivity', 'skin_tone'),
+    'synth_histo': ('accuracy', 'site'), 'synth_histo_scanner': ('accuracy', 'site'),
+    'synth_derm': ('high_risk_sensitivity', 'skin_tone'),
     'ham10000': ('high_risk_sensitivity', 'sex')}
 
 # %% ../nbs/09_experiments.ipynb #1bf13e8b
@@ -84,6 +86,16 @@ class ProtocolConfig(Config):
 # %% ../nbs/09_experiments.ipynb #4a594b5a
 COMPOSE = ('auto', 'joint', 'product')
 
+def _check_protocol_options(kw:dict) -> None:
+    "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition."
+    bad = [m for m in kw['methods'] if m not in ALL_METHODS]
+    if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
+    for r in (kw.get('ratio', 0.5), *kw.get('ratios', ())):
+        if not 0 <= r <= 1:
+            raise ValueError(f"synthetic ratio {r} is outside [0, 1] (the fraction of synthetic images per batch): give ratios in [0, 1]")
+    if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
+
+# %% ../nbs/09_experiments.ipynb #0f67f083
 def protocol_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
                     dataset:str='synth_histo', # a name of DATASETS or a cohort CSV path
                     **overrides, # any ProtocolConfig field
@@ -94,11 +106,7 @@ def protocol_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
         raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}, or a path to a cohort .csv")
     kw = {**PROTOCOL_PRESETS[preset], 'separate_label_model': preset == 'paper', **overrides}
     kw['methods'] = tuple(kw['methods'] or PROTOCOL_PRESETS[preset]['methods'])
-    bad = [m for m in kw['methods'] if m not in ALL_METHODS]
-    if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
-    for r in (kw.get('ratio', 0.5), *kw.get('ratios', ())):
-        if not 0 <= r <= 1: raise ValueError(f"synthetic ratio {r} is outside [0, 1] (the fraction of synthetic images per batch): give ratios in [0, 1]")
-    if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
+    _check_protocol_options(kw)
     return ProtocolConfig(dataset=str(dataset), preset=preset, **kw)
 
 # %% ../nbs/09_experiments.ipynb #329ba74c
@@ -146,13 +154,15 @@ def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
                    ) -> tuple:
     "Train (or load, or resume) a generator on train + unlabeled rows; return it and its run folder."
     rows = _generator_rows(cohort)
-    over = dict(mode=mode, image_size=images.shape[1], seed=cfg.data_seed if seed is None else seed)
-    if cfg.diffusion_steps: over['steps'] = cfg.diffusion_steps
-    over.update(dict(cfg.diffusion_options))
-    dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **over)
-    gcfg, fit, load = (dcfg, fit_diffusion, load_diffusion) if kind == 'diffusion' else (ClassNDiffConfig(diffusion=dcfg), fit_classndiff, load_classndiff)
-    folder = run_folder(Path(out), kind, gcfg)
-    if not is_finished(folder): fit(gcfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
+    overrides = dict(mode=mode, image_size=images.shape[1], seed=cfg.data_seed if seed is None else seed)
+    if cfg.diffusion_steps: overrides['steps'] = cfg.diffusion_steps
+    overrides.update(dict(cfg.diffusion_options))
+    dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **overrides)
+    if kind == 'diffusion': generator_cfg, fit, load = dcfg, fit_diffusion, load_diffusion
+    else: generator_cfg, fit, load = ClassNDiffConfig(diffusion=dcfg), fit_classndiff, load_classndiff
+    folder = run_folder(Path(out), kind, generator_cfg)
+    if not is_finished(folder):
+        fit(generator_cfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
     return load(folder), folder
 
 def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path, mode:str='label_property') -> tuple:
@@ -268,24 +278,36 @@ def _synthetic_id(synth_cohort:pd.DataFrame) -> str:
     "The fingerprint folder of a synthetic cohort: names its images, plan, sampler and generator."
     return Path(synth_cohort.attrs['image_array']).parent.name
 
+def _diffusion_sources(cfg, cohort, images, out, log, wanted) -> dict:
+    "The diffusion methods' cohorts: `label_property`, its shuffled-label control and (if wanted) `label`."
+    t = time.monotonic()
+    model, gid = diffusion_stage(cfg, cohort, images, out)
+    log('diffusion model', t, gid)
+    t = time.monotonic()
+    lp_images, lp_cohort = synthesis_stage(cfg, cohort, model, gid, out, 'label_property')
+    lp_id = _synthetic_id(lp_cohort)
+    sources = {'diffusion_label_property': (lp_images, lp_cohort, lp_id),
+               'diffusion_shuffled': (lp_images, shuffled_labels(lp_cohort, seed=cfg.data_seed), f'{lp_id}:shuffled')}
+    if 'diffusion_label' in wanted:
+        label_model, label_gid = diffusion_stage(cfg, cohort, images, out, 'label') if cfg.separate_label_model else (model, gid)
+        label_images, label_cohort = synthesis_stage(cfg, cohort, label_model, label_gid, out, 'label')
+        sources['diffusion_label'] = (label_images, label_cohort, _synthetic_id(label_cohort))
+    log('synthetic cohorts', t, f"{len(lp_cohort)} images per mode")
+    return sources
+
+# %% ../nbs/09_experiments.ipynb #f8558aea
 def _synthetic_sources(cfg, cohort, images, out, log) -> dict:
     "Synthetic cohorts for the synthetic-data methods in `cfg.methods`: method -> (images, cohort, id)."
-    wanted, res = [m for m in cfg.methods if m in SYNTHETIC_METHODS], {}
+    wanted = [m for m in cfg.methods if m in SYNTHETIC_METHODS]
+    sources = {}
     if any(m in DIFFUSION_METHODS for m in wanted) or cfg.ratios:
-        t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, out); log('diffusion model', t, gid)
-        t = time.monotonic()
-        lp = synthesis_stage(cfg, cohort, model, gid, out, 'label_property')
-        res['diffusion_label_property'] = (*lp, _synthetic_id(lp[1]))
-        res['diffusion_shuffled'] = (lp[0], shuffled_labels(lp[1], seed=cfg.data_seed), f'{_synthetic_id(lp[1])}:shuffled')
-        if 'diffusion_label' in wanted:
-            lm, lgid = diffusion_stage(cfg, cohort, images, out, 'label') if cfg.separate_label_model else (model, gid)
-            lab = synthesis_stage(cfg, cohort, lm, lgid, out, 'label')
-            res['diffusion_label'] = (*lab, _synthetic_id(lab[1]))
-        log('synthetic cohorts', t, f"{len(lp[1])} images per mode")
+        sources.update(_diffusion_sources(cfg, cohort, images, out, log, wanted))
     if 'classndiff_synthetic' in wanted:
-        t = time.monotonic(); cs = classndiff_synthesis(cfg, cohort, images, out)
-        res['classndiff_synthetic'] = (*cs, _synthetic_id(cs[1])); log('Class-N-Diff model and samples', t)
-    return res
+        t = time.monotonic()
+        cnd_images, cnd_cohort = classndiff_synthesis(cfg, cohort, images, out)
+        sources['classndiff_synthetic'] = (cnd_images, cnd_cohort, _synthetic_id(cnd_cohort))
+        log('Class-N-Diff model and samples', t)
+    return sources
 
 # %% ../nbs/09_experiments.ipynb #de147c72
 def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
@@ -297,20 +319,20 @@ def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
     figures.plot_ood_bars(results, metric, ratio=cfg.ratio, path=paths[0])
     figures.plot_gap_vs_metric(results, metric, attr, split='ood', ratio=cfg.ratio, path=paths[1])
     if results['ratio'].notna().any() and results['ratio'].nunique() > 1:
-        paths.append(folder/'ratio_curve.png'); figures.plot_ratio_curve(results, metric, path=paths[-1])
+        paths.append(folder/'ratio_curve.png')
+        figures.plot_ratio_curve(results, metric, path=paths[-1])
     if 'diffusion_label_property' in synthetic:
-        imgs, coh, _ = synthetic['diffusion_label_property']
-        col = attr if attr in coh.columns and attr != 'site' else 'site'
-        paths.append(folder/'samples.png'); figures.plot_sample_grid(imgs, coh, 'label', col, title='synthetic samples (label x ' + col + ')', path=paths[-1])
-    import matplotlib.pyplot as plt; plt.close('all')
+        synth_images, synth_cohort, _ = synthetic['diffusion_label_property']
+        col = attr if attr in synth_cohort.columns and attr != 'site' else 'site'
+        paths.append(folder/'samples.png')
+        figures.plot_sample_grid(synth_images, synth_cohort, 'label', col, title='synthetic samples (label x ' + col + ')', path=paths[-1])
+    import matplotlib.pyplot as plt
+    plt.close('all')
     return paths
 
 # %% ../nbs/09_experiments.ipynb #5ae93c06
-def _report(cfg, results, figs, timings, out, quality=None) -> str:
-    "The markdown report of a protocol run."
-    metric, attr = HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
-    main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
-    table = to_markdown(figures.summary_table(main, metrics=[m for m in (metric, 'roc_auc') if m in set(results['metric'])], attributes=[a for a in (attr, 'site') if a in set(results['attribute'])]))
+def _report_header(cfg:ProtocolConfig) -> list[str]:
+    "The title and the protocol paragraphs of the report."
     lines = [f"# fairdiff_nb protocol: {cfg.dataset}, preset {cfg.preset}", '',
              f"Config hash `{cfg.config_hash()}`; {len(cfg.seeds)} seed(s) {list(cfg.seeds)}; written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", '',
              "Every method trains the same classifier for the same number of steps at the same batch size; synthetic "
@@ -320,15 +342,45 @@ def _report(cfg, results, figs, timings, out, quality=None) -> str:
     if not cfg.separate_label_model and 'diffusion_label' in cfg.methods:
         lines += ["Note: one diffusion model trained with per-field condition dropout serves both conditioning modes here "
                   "(`diffusion_label` samples with the properties nulled); the `paper` preset trains a separate label-only model.", '']
-    lines += ['## Results', '', table, '', '## Figures', ''] + [f'![{p.stem}](figures/{p.name})' for p in figs]
-    if quality is not None:
-        lines += ['', '## Synthetic image quality', '',
-                  "Task features of the first-seed `erm` classifier (not Inception: not comparable with published FIDs); "
-                  "fidelity = share of synthetic images whose requested field an independent real-trained judge recognises; "
-                  "`fidelity_ceiling_*` = the same judges on real images.", '']
-        for m in quality['method'].unique(): lines += [f'### `{m}` cohort', '', quality_markdown(quality, m)]
+    return lines
+
+def _quality_section(quality:pd.DataFrame) -> list[str]:
+    "The report's synthetic-quality section: one table per scored method."
+    lines = ['', '## Synthetic image quality', '',
+             "Task features of the first-seed `erm` classifier (not Inception: not comparable with published FIDs); "
+             "fidelity = share of synthetic images whose requested field an independent real-trained judge recognises; "
+             "`fidelity_ceiling_*` = the same judges on real images.", '']
+    for m in quality['method'].unique(): lines += [f'### `{m}` cohort', '', quality_markdown(quality, m)]
+    return lines
+
+# %% ../nbs/09_experiments.ipynb #c59e1791
+def _report(cfg, results, figs, timings, out, quality=None) -> str:
+    "The markdown report of a protocol run."
+    metric, attr = HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
+    main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
+    metrics = [m for m in (metric, 'roc_auc') if m in set(results['metric'])]
+    attributes = [a for a in (attr, 'site') if a in set(results['attribute'])]
+    table = to_markdown(figures.summary_table(main, metrics=metrics, attributes=attributes))
+    lines = _report_header(cfg) + ['## Results', '', table, '', '## Figures', '']
+    lines += [f'![{p.stem}](figures/{p.name})' for p in figs]
+    if quality is not None: lines += _quality_section(quality)
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
     return '\n'.join(lines) + '\n'
+
+# %% ../nbs/09_experiments.ipynb #2f5e1dfb
+def _classifier_results(cfg, cohort, images, root, synthetic) -> list[pd.DataFrame]:
+    "Metrics of every method x seed, then of the extra ratios of the ratio study (`diffusion_label_property`)."
+    rows = [classifier_stage(cfg, cohort, images, method, seed, root, synthetic) for method in cfg.methods for seed in cfg.seeds]
+    for r in cfg.ratios:
+        for seed in cfg.seeds:
+            if r != cfg.ratio: rows.append(classifier_stage(cfg, cohort, images, 'diffusion_label_property', seed, root, synthetic, r))
+    return rows
+
+def _quality_results(cfg, cohort, images, synthetic, root) -> pd.DataFrame|None:
+    "The quality tables of the scored synthetic cohorts (None when quality is off or nothing was sampled)."
+    scored = [m for m in ('diffusion_label_property', 'classndiff_synthetic') if m in synthetic]
+    if not (cfg.quality and scored): return None
+    return pd.concat([quality_stage(cfg, cohort, images, synthetic, root, m) for m in scored], ignore_index=True)
 
 # %% ../nbs/09_experiments.ipynb #525eb3ef
 def run_protocol(cfg:ProtocolConfig, # what to run
@@ -340,22 +392,20 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     def log(stage, t0, extra=''):
         timings[stage] = time.monotonic() - t0
         if verbose: print(f"[{stage}] {timings[stage]:.0f} s {extra}", flush=True)
-    t = time.monotonic(); cohort, images = load_data(cfg, root); log('data', t, f'{len(cohort)} images')
+    t = time.monotonic()
+    cohort, images = load_data(cfg, root)
+    log('data', t, f'{len(cohort)} images')
     synthetic = _synthetic_sources(cfg, cohort, images, root, log)
-    t = time.monotonic(); rows = []
-    for method in cfg.methods:
-        for seed in cfg.seeds: rows.append(classifier_stage(cfg, cohort, images, method, seed, root, synthetic))
-    for r in cfg.ratios:
-        for seed in cfg.seeds:
-            if r != cfg.ratio: rows.append(classifier_stage(cfg, cohort, images, 'diffusion_label_property', seed, root, synthetic, r))
+    t = time.monotonic()
+    rows = _classifier_results(cfg, cohort, images, root, synthetic)
     log('classifiers', t, f'{len(rows)} runs')
     results = pd.concat(rows, ignore_index=True)
     atomic_write_csv(folder/'results.csv', results)
-    quality = None
-    scored = [m for m in ('diffusion_label_property', 'classndiff_synthetic') if m in synthetic]
-    if cfg.quality and scored:
-        t = time.monotonic(); quality = pd.concat([quality_stage(cfg, cohort, images, synthetic, root, m) for m in scored], ignore_index=True)
-        log('quality', t); atomic_write_csv(folder/'quality.csv', quality)
+    t = time.monotonic()
+    quality = _quality_results(cfg, cohort, images, synthetic, root)
+    if quality is not None:
+        log('quality', t)
+        atomic_write_csv(folder/'quality.csv', quality)
     figs = _write_figures(cfg, results, cohort, synthetic, folder/'figures')
     atomic_write_text(folder/'report.md', _report(cfg, results, figs, timings, folder, quality))
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
@@ -381,19 +431,20 @@ def _error_line(e:BaseException) -> tuple[str, int]:
 # %% ../nbs/09_experiments.ipynb #a36b8a9b
 def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, **kw) -> dict:
     "ProtocolConfig overrides from the command's strings, checked before anything runs."
-    over = dict(kw)
-    if methods: over['methods'] = tuple(m.strip() for m in methods.split(',') if m.strip())
+    overrides = dict(kw)
+    if methods: overrides['methods'] = tuple(m.strip() for m in methods.split(',') if m.strip())
     if seeds < 0: raise ValueError(f"--seeds must be >= 1 (the number of classifier seeds; 0 = the preset's), got {seeds}")
-    if seeds: over['seeds'] = tuple(range(seeds))
-    try: over['ratios'] = tuple(float(r) for r in ratios.split(',')) if ratios else ()
+    if seeds: overrides['seeds'] = tuple(range(seeds))
+    try: overrides['ratios'] = tuple(float(r) for r in ratios.split(',')) if ratios else ()
     except ValueError: raise ValueError(f"--ratios must be comma-separated numbers in [0, 1], got {ratios!r}") from None
-    if not ratios: over.pop('ratios')
-    if data_root: over['data_root'] = str(Path(data_root).resolve())
-    return over
+    if not ratios: overrides.pop('ratios')
+    if data_root: overrides['data_root'] = str(Path(data_root).resolve())
+    return overrides
 
+# %% ../nbs/09_experiments.ipynb #0f2c82aa
 @call_parse
 def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px), paper (GPU)
-                 dataset:str='synth_histo', # synth_histo, synth_derm, ham10000, or a path to a cohort CSV
+                 dataset:str='synth_histo', # synth_histo, synth_histo_scanner (SynthHisto with a scanner shift), synth_derm, ham10000, or a cohort CSV
                  data_root:str='', # folder of a real data set (e.g. ../shared/data/ham10000); also spelled --data-root
                  methods:str='', # comma-separated methods (default: the preset's; see fairdiff_nb.experiments.ALL_METHODS)
                  seeds:int=0, # number of classifier seeds (default: the preset's)

@@ -43,13 +43,19 @@ def _valid(value, present, what:str) -> None:
     present = sorted({str(p) for p in present})
     if str(value) not in present: raise ValueError(f"{what} {value!r} is not in the results; {what}s present: {present}")
 
-def _select(results:pd.DataFrame, metric:str, attribute:str, group:str, split:str|None, methods:Sequence[str]|None, ratio:float|None, by_ratio:bool=False) -> pd.DataFrame:
+def _select(results:pd.DataFrame, metric:str, attribute:str, group:str, split:str|None, methods:Sequence[str]|None,
+            ratio:float|None, by_ratio:bool=False) -> pd.DataFrame:
     "The rows of one metric / attribute / group (/ split / methods / ratio), checked."
     r = check_results(results)
-    _valid(metric, r['metric'].unique(), 'metric'); r = r[r['metric'] == metric]
-    _valid(attribute, r['attribute'].astype(str).unique(), 'attribute'); r = r[r['attribute'].astype(str) == attribute]
-    _valid(group, r['group'].astype(str).unique(), 'group'); r = r[r['group'].astype(str) == group]
-    if split is not None: _valid(split, r['split'].unique(), 'split'); r = r[r['split'] == split]
+    _valid(metric, r['metric'].unique(), 'metric')
+    r = r[r['metric'] == metric]
+    _valid(attribute, r['attribute'].astype(str).unique(), 'attribute')
+    r = r[r['attribute'].astype(str) == attribute]
+    _valid(group, r['group'].astype(str).unique(), 'group')
+    r = r[r['group'].astype(str) == group]
+    if split is not None:
+        _valid(split, r['split'].unique(), 'split')
+        r = r[r['split'] == split]
     for m in methods or []: _valid(m, r['method'].unique(), 'method')
     if methods is not None: r = r[r['method'].isin(methods)]
     return r if by_ratio else _at_ratio(r, ratio)
@@ -124,14 +130,16 @@ def save_figure(fig:plt.Figure, # the figure
     "Write `fig` as a PNG, atomically."
     path = Path(path)
     if path.suffix.lower() != '.png': raise ValueError(f"figure path {str(path)!r} must end in .png")
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi, bbox_inches='tight')
     return atomic_write_bytes(path, buf.getvalue())
 
 # %% ../nbs/10_figures.ipynb #bb7bb213
 def _fig_ax(ax, figsize):
     "The figure and axes to draw on (new ones unless `ax` is given)."
     if ax is not None: return ax.figure, ax
-    fig, ax = plt.subplots(figsize=figsize, layout='constrained'); return fig, ax
+    fig, ax = plt.subplots(figsize=figsize, layout='constrained')
+    return fig, ax
 
 def _finish(fig, ax, path, legend=True, **kw):
     "Legend, grid, optional PNG; return the figure."
@@ -156,11 +164,13 @@ def plot_gap_vs_metric(results:pd.DataFrame, # a results table
     y = aggregate(results, metric, attribute, 'gap', split=split, methods=methods, ratio=ratio).set_index('method')
     fig, ax = _fig_ax(ax, (6, 4.2))
     for m in method_order(x.index.intersection(y.index)):
-        ax.errorbar(scale * x.loc[m, 'mean'], scale * y.loc[m, 'mean'], xerr=scale * np.nan_to_num(x.loc[m, 'sd']), yerr=scale * np.nan_to_num(y.loc[m, 'sd']),
+        ax.errorbar(scale * x.loc[m, 'mean'], scale * y.loc[m, 'mean'],
+                    xerr=scale * np.nan_to_num(x.loc[m, 'sd']), yerr=scale * np.nan_to_num(y.loc[m, 'sd']),
                     linestyle='none', capsize=3, markersize=7, label=METHOD_NAMES.get(m, m), **method_style(m))
-    sp, mn = SPLIT_NAMES.get(split, split), _metric_name(metric)
-    ax.set_xlabel(f'{sp} {mn}{_unit(scale)}'); ax.set_ylabel(f'{sp} {_attr_name(attribute)} gap in {mn}{_unit(scale, True)}')
-    ax.set_title(f'Fairness gap vs {mn} ({sp}; mean ± s.d. over seeds)', fontsize=10)
+    split_name, metric_name = SPLIT_NAMES.get(split, split), _metric_name(metric)
+    ax.set_xlabel(f'{split_name} {metric_name}{_unit(scale)}')
+    ax.set_ylabel(f'{split_name} {_attr_name(attribute)} gap in {metric_name}{_unit(scale, True)}')
+    ax.set_title(f'Fairness gap vs {metric_name} ({split_name}; mean ± s.d. over seeds)', fontsize=10)
     return _finish(fig, ax, path, loc='center left', bbox_to_anchor=(1.01, 0.5))
 
 # %% ../nbs/10_figures.ipynb #57f7ecad
@@ -175,16 +185,20 @@ def plot_ood_bars(results:pd.DataFrame, # a results table
                  ) -> plt.Figure:
     "Metric per method and split, mean +- s.d. over seeds, as grouped bars."
     aggs = {s: aggregate(results, metric, split=s, methods=methods, ratio=ratio).set_index('method') for s in splits}
-    ms = method_order(m for a in aggs.values() for m in a.index)
-    fig, ax = _fig_ax(ax, (max(5, 1.1 * len(ms) + 1.5), 4)); w = 0.8 / len(splits); pos = np.arange(len(ms))
+    shown = method_order(m for a in aggs.values() for m in a.index)
+    fig, ax = _fig_ax(ax, (max(5, 1.1 * len(shown) + 1.5), 4))
+    width, pos = 0.8 / len(splits), np.arange(len(shown))
     for i, (s, a) in enumerate(aggs.items()):
-        a = a.reindex(ms)
-        bars = ax.bar(pos + (i - (len(splits) - 1) / 2) * w, scale * a['mean'], w, yerr=scale * a['sd'].fillna(0), capsize=3,
-                      label=SPLIT_NAMES.get(s, s), color=plt.get_cmap('Paired')(2 * i % 12 + 1 if s == 'ood' else 2 * i % 12), edgecolor='black', linewidth=0.5)
+        a = a.reindex(shown)
+        colour = plt.get_cmap('Paired')(2 * i % 12 + 1 if s == 'ood' else 2 * i % 12)
+        bars = ax.bar(pos + (i - (len(splits) - 1) / 2) * width, scale * a['mean'], width, yerr=scale * a['sd'].fillna(0),
+                      capsize=3, label=SPLIT_NAMES.get(s, s), color=colour, edgecolor='black', linewidth=0.5)
         ax.bar_label(bars, fmt='%.1f' if scale == 100 else '%.3f', fontsize=7, padding=2)
-    ax.set_xticks(pos, [METHOD_NAMES.get(m, m) for m in ms], rotation=30, ha='right')
-    ax.set_ylabel(f'{_metric_name(metric)}{_unit(scale)}'); ax.set_xlabel('method')
-    ax.set_title(f'{_metric_name(metric)} per method (mean ± s.d. over seeds)', fontsize=10); ax.margins(y=0.12)
+    ax.set_xticks(pos, [METHOD_NAMES.get(m, m) for m in shown], rotation=30, ha='right')
+    ax.set_ylabel(f'{_metric_name(metric)}{_unit(scale)}')
+    ax.set_xlabel('method')
+    ax.set_title(f'{_metric_name(metric)} per method (mean ± s.d. over seeds)', fontsize=10)
+    ax.margins(y=0.12)
     return _finish(fig, ax, path, title='split', loc='upper left', bbox_to_anchor=(1.01, 1))
 
 # %% ../nbs/10_figures.ipynb #95b697d3
@@ -209,11 +223,12 @@ def plot_ratio_curve(results:pd.DataFrame, # a results table with a 'ratio' colu
         d = agg[agg['method'] == m].sort_values('ratio')
         ax.errorbar(d['ratio'], scale * d['mean'], yerr=scale * d['sd'].fillna(0), capsize=3, label=METHOD_NAMES.get(m, m), **method_style(m))
     _baselines(ax, results, metric, a, g, split, baselines, scale)
-    mn, sp = _metric_name(metric), SPLIT_NAMES.get(split, split)
-    ax.set_xlabel('fraction of synthetic images per batch r'); ax.set_xticks(sorted(agg['ratio'].unique()))
-    ax.set_ylabel(f'{sp} {_attr_name(attribute)} gap in {mn}{_unit(scale, True)}' if attribute else f'{sp} {mn}{_unit(scale)}')
-    what = f'{_attr_name(attribute)} gap in {mn}' if attribute else mn
-    ax.set_title(f'{what} vs synthetic ratio ({sp}; mean ± s.d. over seeds)', fontsize=10)
+    metric_name, split_name = _metric_name(metric), SPLIT_NAMES.get(split, split)
+    ax.set_xlabel('fraction of synthetic images per batch r')
+    ax.set_xticks(sorted(agg['ratio'].unique()))
+    what = f'{_attr_name(attribute)} gap in {metric_name}' if attribute else metric_name
+    ax.set_ylabel(f'{split_name} {what}{_unit(scale, bool(attribute))}')
+    ax.set_title(f'{what} vs synthetic ratio ({split_name}; mean ± s.d. over seeds)', fontsize=10)
     return _finish(fig, ax, path, loc='center left', bbox_to_anchor=(1.01, 0.5))
 
 # %% ../nbs/10_figures.ipynb #a1ada599
@@ -222,9 +237,10 @@ def _baselines(ax, results, metric, a, g, split, baselines, scale) -> None:
     base = results[results['ratio'].isna() & results['method'].isin(baselines)]
     if not len(base): return
     for _, row in aggregate(base, metric, a, g, split=split).iterrows():
-        st = method_style(row['method']); mu, sd = scale * row['mean'], scale * np.nan_to_num(row['sd'])
-        ax.axhline(mu, ls='--', color=st['color'], label=f"{METHOD_NAMES.get(row['method'], row['method'])} (no synthetic images)")
-        ax.axhspan(mu - sd, mu + sd, color=st['color'], alpha=0.12)
+        colour = method_style(row['method'])['color']
+        mu, sd = scale * row['mean'], scale * np.nan_to_num(row['sd'])
+        ax.axhline(mu, ls='--', color=colour, label=f"{METHOD_NAMES.get(row['method'], row['method'])} (no synthetic images)")
+        ax.axhspan(mu - sd, mu + sd, color=colour, alpha=0.12)
 
 # %% ../nbs/10_figures.ipynb #7490853c
 def summary_table(results:pd.DataFrame, # a results table
@@ -248,7 +264,8 @@ def summary_table(results:pd.DataFrame, # a results table
                 cols[f'{SPLIT_NAMES.get(s, s)} {name}'] = {k: _pm(scale * r['mean'], scale * r['sd'], digits) for k, r in d.iterrows()}
     out = pd.DataFrame(cols)
     out = out.loc[method_order(out.index)]
-    out.index = [METHOD_NAMES.get(m, m) for m in out.index]; out.index.name = 'method'
+    out.index = [METHOD_NAMES.get(m, m) for m in out.index]
+    out.index.name = 'method'
     return out
 
 def _pm(mu, sd, digits) -> str:
@@ -262,7 +279,8 @@ def _values(cohort:pd.DataFrame, col:str) -> tuple[pd.Series, list[str]]:
     require_columns(cohort, [col], 'cohort')
     a = cohort.attrs
     if col == 'label' and 'classes' in a:
-        v = cohort[col].map(lambda c: 'unlabeled' if pd.isna(c) else a['classes'][int(c)]); order = list(a['classes']) + ['unlabeled']
+        v = cohort[col].map(lambda c: 'unlabeled' if pd.isna(c) else a['classes'][int(c)])
+        order = list(a['classes']) + ['unlabeled']
     else:
         v = cohort[col].astype(str)
         order = list(a.get('sites', [])) if col == 'site' else list(a.get('attr_values', {}).get(col, []))
@@ -277,20 +295,34 @@ def grid_cells(cohort:pd.DataFrame, # a cohort (real or synthetic)
                seed:int=0, # seed of the pick
               ) -> tuple[list[str], list[str], dict]:
     "Row values, column values and {(row value, col value): picked cohort index labels}."
-    rv, rows = _values(cohort, row); cv, cols = _values(cohort, col)
-    rng = np.random.default_rng(seed); cells = {}
+    row_values, rows = _values(cohort, row)
+    col_values, cols = _values(cohort, col)
+    rng = np.random.default_rng(seed)
+    cells = {}
     for r in rows:
         for c in cols:
-            idx = cohort.index[(rv == r).to_numpy() & (cv == c).to_numpy()].to_numpy()
+            idx = cohort.index[(row_values == r).to_numpy() & (col_values == c).to_numpy()].to_numpy()
             cells[(r, c)] = np.sort(rng.choice(idx, min(n_per_cell, len(idx)), replace=False)) if len(idx) else idx
     return rows, cols, cells
 
 # %% ../nbs/10_figures.ipynb #e0d9094f
 def _montage(images:np.ndarray, rows:np.ndarray, gap:int=1) -> np.ndarray:
     "Images side by side with a `gap`-pixel white separator."
-    ims = [np.asarray(images[i]) for i in rows]; h, _, ch = ims[0].shape
-    sep = np.full((h, gap, ch), 255, np.uint8)
+    ims = [np.asarray(images[i]) for i in rows]
+    h, _, channels = ims[0].shape
+    sep = np.full((h, gap, channels), 255, np.uint8)
     return np.concatenate([x for im in ims for x in (im, sep)][:-1], 1)
+
+def _draw_cell(ax:plt.Axes, images:np.ndarray, picked:np.ndarray) -> None:
+    "One grid cell without ticks: the picked images side by side (grey when they have one channel), or 'no images'."
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if not len(picked):
+        ax.text(0.5, 0.5, 'no images', ha='center', va='center', fontsize=7, transform=ax.transAxes)
+        return
+    strip = _montage(images, picked)
+    grey = strip.shape[-1] == 1
+    ax.imshow(strip[..., 0] if grey else strip, cmap='gray' if grey else None)
 
 # %% ../nbs/10_figures.ipynb #b13aad94
 def plot_sample_grid(images:np.ndarray, # uint8 N x H x W x C array; row i = cohort index label i
@@ -308,12 +340,11 @@ def plot_sample_grid(images:np.ndarray, # uint8 N x H x W x C array; row i = coh
                             figsize=(0.25 + len(cols) * (0.55 * n_per_cell + 0.2), 0.35 + 0.75 * len(rows)))
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
-            ax = axs[i, j]; ax.set_xticks([]); ax.set_yticks([])
-            if len(cells[(r, c)]): m = _montage(images, cells[(r, c)]); ax.imshow(m[..., 0] if m.shape[-1] == 1 else m, cmap='gray' if m.shape[-1] == 1 else None)
-            else: ax.text(0.5, 0.5, 'no images', ha='center', va='center', fontsize=7, transform=ax.transAxes)
-            if i == 0: ax.set_title(c, fontsize=8)
-            if j == 0: ax.set_ylabel(r, fontsize=8)
-    fig.supxlabel(_attr_name(col), fontsize=9); fig.supylabel(_attr_name(row), fontsize=9)
+            _draw_cell(axs[i, j], images, cells[(r, c)])
+            if i == 0: axs[i, j].set_title(c, fontsize=8)
+            if j == 0: axs[i, j].set_ylabel(r, fontsize=8)
+    fig.supxlabel(_attr_name(col), fontsize=9)
+    fig.supylabel(_attr_name(row), fontsize=9)
     if title: fig.suptitle(title, fontsize=10)
     if path is not None: save_figure(fig, path)
     return fig
@@ -327,12 +358,16 @@ def write_figures(results:pd.DataFrame, # a results table
                   splits:Sequence[str]=('ood', 'id'), # splits of the gap plots
                  ) -> dict[str, Path]:
     "Write the gap-vs-metric, bar and ratio-curve PNGs of one metric into `folder`; return name -> path."
-    check_results(results); folder = Path(folder); out = {}; present = set(results['split'])
-    def save(name, fig): out[name] = save_figure(fig, folder/f'{name}.png'); plt.close(fig)
+    check_results(results)
+    folder, out, present = Path(folder), {}, set(results['split'])
+    def save(name, fig):
+        out[name] = save_figure(fig, folder/f'{name}.png')
+        plt.close(fig)
     gaps = results[(results['metric'] == metric) & (results['group'] == 'gap')]
     attrs = list(attributes) if attributes is not None else sorted(set(gaps['attribute'].astype(str)))
     for a in attrs:
-        for s in [s for s in splits if s in present]: save(f'{metric}_gap_{a}_{s}', plot_gap_vs_metric(results, metric, a, s, ratio=ratio))
+        for s in [s for s in splits if s in present]:
+            save(f'{metric}_gap_{a}_{s}', plot_gap_vs_metric(results, metric, a, s, ratio=ratio))
     save(f'{metric}_bars', plot_ood_bars(results, metric, [s for s in ('id', 'ood') if s in present], ratio=ratio))
     if 'ratio' in results.columns and results.groupby('method')['ratio'].nunique().max() > 1:  # a ratio study
         save(f'{metric}_ratio', plot_ratio_curve(results, metric))

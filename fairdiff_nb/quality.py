@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_quality.ipynb #54c410d9
 from __future__ import annotations
-import math, time, warnings
+import contextlib, math, time, warnings
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 import numpy as np, pandas as pd, torch
@@ -83,11 +83,16 @@ def forward(self:TaskFeatureExtractor, images) -> torch.Tensor:
     grabbed = []
     hook = self.head.register_forward_pre_hook(lambda mod, inp: grabbed.append(inp[0]))
     was_training = self.model.training
-    try: self.model.eval(); self.model(x)
-    finally: hook.remove(); self.model.train(was_training)
-    f = grabbed[0].flatten(1).float()
-    if f.shape[1] != self.num_features: raise ValueError(f"layer {self.layer!r} gave {f.shape[1]} features, expected num_features={self.num_features}")
-    return f
+    try:
+        self.model.eval()
+        self.model(x)
+    finally:
+        hook.remove()
+        self.model.train(was_training)
+    features = grabbed[0].flatten(1).float()
+    if features.shape[1] != self.num_features:
+        raise ValueError(f"layer {self.layer!r} gave {features.shape[1]} features, expected num_features={self.num_features}")
+    return features
 
 # %% ../nbs/08_quality.ipynb #fcd7ebc1
 @patch
@@ -105,7 +110,9 @@ def extract(self:TaskFeatureExtractor,
 # %% ../nbs/08_quality.ipynb #f19f400d
 class _Precomputed(nn.Module):
     "Identity `feature` module, so torchmetrics' FID / KID run on features computed once."
-    def __init__(self, num_features:int): super().__init__(); self.num_features = int(num_features)
+    def __init__(self, num_features:int):
+        super().__init__()
+        self.num_features = int(num_features)
     def forward(self, x): return x
 
 def _feature_pair(real, fake, min_n:int, what:str):
@@ -125,7 +132,8 @@ def frechet_distance(real_features, # (N, D) features of real images
     "Frechet distance between Gaussians fitted to two feature sets (torchmetrics' FID on given features)."
     real, fake = _feature_pair(real_features, fake_features, 2, 'Frechet distance')
     fid = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]))
-    fid.update(real, real=True); fid.update(fake, real=False)
+    fid.update(real, real=True)
+    fid.update(fake, real=False)
     return float(fid.compute())
 
 # %% ../nbs/08_quality.ipynb #004cda48
@@ -140,7 +148,8 @@ def kernel_distance(real_features, # (N, D) features of real images
                    ) -> float:
     "KID: unbiased squared MMD with the polynomial kernel, on all samples (the sets may differ in size)."
     real, fake = (f.double() for f in _feature_pair(real_features, fake_features, 2, 'KID'))
-    kw = dict(degree=degree, gamma=gamma, coef=coef); n, m = len(real), len(fake)
+    kw = dict(degree=degree, gamma=gamma, coef=coef)
+    n, m = len(real), len(fake)
     diag = lambda x: float(((x * x).sum(1) * (gamma or 1 / x.shape[1]) + coef).pow(degree).sum())
     xx = (_kernel_sum(real, real, chunk, **kw) - diag(real)) / (n * (n - 1))
     yy = (_kernel_sum(fake, fake, chunk, **kw) - diag(fake)) / (m * (m - 1))
@@ -171,7 +180,8 @@ def precision_recall_density_coverage(real_features, # (N, D) features of real i
     inside_real, n_balls = torch.empty(len(fake), dtype=torch.bool), torch.empty(len(fake))
     nearest_fake = torch.full((len(real),), math.inf)
     for i in range(0, len(fake), chunk):
-        d = torch.cdist(fake[i:i + chunk], real); inside = d < r_real
+        d = torch.cdist(fake[i:i + chunk], real)
+        inside = d < r_real
         inside_real[i:i + chunk], n_balls[i:i + chunk] = inside.any(1), inside.sum(1)
         nearest_fake = torch.minimum(nearest_fake, d.min(0).values)
     recalled = torch.cat([(torch.cdist(real[i:i + chunk], fake) < r_fake).any(1) for i in range(0, len(real), chunk)])
@@ -194,7 +204,8 @@ def condition_groups(cohort:pd.DataFrame, # a cohort (real, or synthetic with it
                      reference:pd.DataFrame|None=None, # cohort whose class / attribute / site lists name the groups
                     ) -> dict[str, pd.Categorical]:
     "Group of each row for 'label' (class names; not for multilabel), each attribute and 'site'; NaN = null."
-    ref = cohort if reference is None else reference; a = ref.attrs
+    ref = cohort if reference is None else reference
+    a = ref.attrs
     codes = _encode_like(cohort, ref)
     names = {**({} if a['task'] == 'multilabel' else {'label': a['classes']}),
              **{c: a['attr_values'][c] for c in a['attributes']}, 'site': a['sites']}
@@ -205,7 +216,9 @@ def _group_masks(real_groups:Mapping, fake_groups:Mapping, n_r:int, n_f:int):
     "(attribute, group, real mask, fake mask): overall first, then each group of each field present on both sides."
     yield 'all', 'all', np.ones(n_r, bool), np.ones(n_f, bool)
     for f in real_groups:
-        if f not in fake_groups: warnings.warn(f"quality: field {f!r} has groups on the real side only; skipped"); continue
+        if f not in fake_groups:
+            warnings.warn(f"quality: field {f!r} has groups on the real side only; skipped")
+            continue
         r, s = real_groups[f], fake_groups[f]
         cats = list(dict.fromkeys([*getattr(r, 'categories', []), *getattr(s, 'categories', [])]))
         for g in cats or sorted(set(pd.unique(np.asarray(r, object))) - {None}):
@@ -236,6 +249,28 @@ def distribution_table(real_features, # (N, D) features of the real images
     return pd.DataFrame(rows, columns=_TIDY)
 
 # %% ../nbs/08_quality.ipynb #b77e7825
+def _device_of(m) -> torch.device:
+    "Device of a module's parameters; the CPU for a plain callable or a module without parameters."
+    p = next(m.parameters(), None) if isinstance(m, nn.Module) else None
+    return p.device if p is not None else torch.device('cpu')
+
+def _logit_codes(z:torch.Tensor, multilabel:bool) -> torch.Tensor:
+    "Int64 codes of a batch of logits: arg-max; a single logit (binary head): logit > 0; multilabel: each logit > 0."
+    codes = z > 0 if multilabel else z[:, 0] > 0 if z.shape[1] == 1 else z.argmax(1)
+    return codes.long()
+
+@contextlib.contextmanager
+def _eval_mode(models:Sequence):
+    "The `nn.Module`s among `models` in eval mode for the block; each gets its own mode back after."
+    modes = [m.training if isinstance(m, nn.Module) else None for m in models]
+    for m in models:
+        if isinstance(m, nn.Module): m.eval()
+    try: yield
+    finally:
+        for m, was_training in zip(models, modes):
+            if was_training is not None: m.train(was_training)
+
+# %% ../nbs/08_quality.ipynb #4f7f0992
 @torch.inference_mode()
 def predict_codes(classifiers:Mapping[str, Callable]|Callable, # field -> model giving logits, or one callable giving {field: logits}
                   images, # uint8 N x H x W x 3 array (or memmap), or a tensor accepted by `image_batch`
@@ -247,27 +282,15 @@ def predict_codes(classifiers:Mapping[str, Callable]|Callable, # field -> model 
     "Predicted int64 codes per field: arg-max of the logits; a single logit (binary head): logit > 0; multilabel fields: logits > 0."
     rows = np.arange(len(images)) if rows is None else np.asarray(rows, np.int64)
     models = list(classifiers.values()) if isinstance(classifiers, Mapping) else [classifiers]
-    modes = [m.training if isinstance(m, nn.Module) else None for m in models]
-    for m in models:
-        if isinstance(m, nn.Module): m.eval()
     out = {}
-    try:
+    with _eval_mode(models):
         for i in range(0, len(rows), batch_size):
             x = image_batch(images[rows[i:i + batch_size]])
             if transform is not None: x = transform(x)
             if isinstance(classifiers, Mapping): logits = {f: m(x.to(_device_of(m))) for f, m in classifiers.items()}
             else: logits = classifiers(x.to(_device_of(classifiers)))
-            for f, z in logits.items():
-                codes = z > 0 if f in multilabel else z[:, 0] > 0 if z.shape[1] == 1 else z.argmax(1)
-                out.setdefault(f, []).append(codes.long().cpu().numpy())
-    finally:
-        for m, t in zip(models, modes):
-            if t is not None: m.train(t)
+            for f, z in logits.items(): out.setdefault(f, []).append(_logit_codes(z, f in multilabel).cpu().numpy())
     return {f: np.concatenate(v) for f, v in out.items()}
-
-def _device_of(m) -> torch.device:
-    p = next(m.parameters(), None) if isinstance(m, nn.Module) else None
-    return p.device if p is not None else torch.device('cpu')
 
 # %% ../nbs/08_quality.ipynb #f17d90ed
 def _proportion_row(metric, attribute, group, hits:np.ndarray) -> dict:
@@ -318,7 +341,8 @@ def classification_accuracy_score(train_fn:Callable, # (synth_cohort, synth_imag
                                  ) -> pd.DataFrame:
     "CAS: train on synthetic images only, evaluate on the real `split`, overall and per site / attribute (tidy, `cas_*`)."
     from fairdiff_nb.metrics import evaluate
-    a = real_cohort.attrs; codes = encode_conditions(real_cohort)
+    a = real_cohort.attrs
+    codes = encode_conditions(real_cohort)
     lab = codes['label'] if codes['label'].ndim == 1 else codes['label'].max(1)
     test = real_cohort[(real_cohort['split'] == split).to_numpy() & (lab >= 0)]
     if len(test) == 0: raise ValueError(f"real cohort {a.get('name')!r} has no labeled rows in split {split!r} to compute CAS on")
@@ -350,41 +374,71 @@ def quality_report(real_images:np.ndarray, # uint8 N x H x W x 3 array of the fu
     "The quality table of a synthetic set against real images: FD, KID, P/R, D/C, fidelity, CAS; overall, per group, gaps."
     saved = torch.get_num_threads()
     if num_threads: torch.set_num_threads(num_threads)
-    try: return _quality_report(real_images, real_cohort, synth_images, synth_cohort, feature_model, fidelity_classifier, train_fn,
-                                real_split, cas_split, k, transform, fidelity_ceiling, ceiling_rows, n_boot, seed)
+    try:
+        return _quality_report(real_images, real_cohort, synth_images, synth_cohort, feature_model, fidelity_classifier,
+                               train_fn, real_split, cas_split, k, transform, fidelity_ceiling, ceiling_rows, n_boot, seed)
     finally: torch.set_num_threads(saved)
 
+# %% ../nbs/08_quality.ipynb #c18f76a1
+def _reference_rows(real_cohort:pd.DataFrame, real_split:str|Sequence[str]|None) -> pd.DataFrame:
+    "The real rows the synthetic set is compared with: the whole cohort, or its rows in the split(s) `real_split`."
+    splits = [real_split] if isinstance(real_split, str) else real_split
+    ref = real_cohort if real_split is None else real_cohort[real_cohort['split'].isin(splits)]
+    if len(ref) == 0: raise ValueError(f"real cohort has no rows in split(s) {real_split!r}")
+    return ref
+
+class _Stopwatch:
+    "Seconds per named part of a computation, each part timed from the end of the previous one."
+    def __init__(self): self.seconds, self.t0 = {}, time.perf_counter()
+    def lap(self, name:str): self.seconds[name] = time.perf_counter() - self.t0 - sum(self.seconds.values())
+
+# %% ../nbs/08_quality.ipynb #3a5a403e
 def _quality_report(real_images, real_cohort, synth_images, synth_cohort, feature_model, fidelity_classifier, train_fn,
                     real_split, cas_split, k, transform, fidelity_ceiling, ceiling_rows, n_boot, seed) -> pd.DataFrame:
-    times, t0 = {}, time.perf_counter()
-    fx = feature_model if isinstance(feature_model, TaskFeatureExtractor) else TaskFeatureExtractor(feature_model, transform=transform)
-    ref = real_cohort if real_split is None else real_cohort[real_cohort['split'].isin([real_split] if isinstance(real_split, str) else real_split)]
-    if len(ref) == 0: raise ValueError(f"real cohort has no rows in split(s) {real_split!r}")
-    rf, sf = fx.extract(real_images, rows=ref.index), fx.extract(synth_images, rows=synth_cohort.index)
-    times['features'] = time.perf_counter() - t0
-    sg = condition_groups(synth_cohort, real_cohort)
-    parts = [distribution_table(rf, sf, condition_groups(ref, real_cohort), sg, k)]; times['distribution'] = time.perf_counter() - t0 - sum(times.values())
+    "`quality_report` on the current torch threads."
+    clock = _Stopwatch()
+    fx = (feature_model if isinstance(feature_model, TaskFeatureExtractor)
+          else TaskFeatureExtractor(feature_model, transform=transform))
+    ref = _reference_rows(real_cohort, real_split)
+    real_features, synth_features = fx.extract(real_images, rows=ref.index), fx.extract(synth_images, rows=synth_cohort.index)
+    clock.lap('features')
+    synth_groups = condition_groups(synth_cohort, real_cohort)
+    parts = [distribution_table(real_features, synth_features, condition_groups(ref, real_cohort), synth_groups, k)]
+    clock.lap('distribution')
     if fidelity_classifier is not None:
-        ml = ('label',) if real_cohort.attrs['task'] == 'multilabel' else ()
-        pred = predict_codes(fidelity_classifier, synth_images, rows=synth_cohort.index, transform=transform, multilabel=ml)
-        parts.append(conditional_fidelity(_encode_like(synth_cohort, real_cohort), pred, sg)); times['fidelity'] = time.perf_counter() - t0 - sum(times.values())
-        if fidelity_ceiling:
-            parts.append(_ceiling(fidelity_classifier, real_images, real_cohort, ref, ceiling_rows, transform, ml))
-            times['fidelity_ceiling'] = time.perf_counter() - t0 - sum(times.values())
+        parts += _fidelity_parts(fidelity_classifier, real_images, real_cohort, synth_images, synth_cohort, ref, synth_groups,
+                                 transform, fidelity_ceiling, ceiling_rows, clock)
     table = with_gaps(pd.concat(parts, ignore_index=True))
     if train_fn is not None:
-        table = pd.concat([table, classification_accuracy_score(train_fn, synth_images, synth_cohort, real_images, real_cohort, cas_split, n_boot, seed)], ignore_index=True)
-        times['cas'] = time.perf_counter() - t0 - sum(times.values())
-    table.attrs.update(feature_layer=fx.layer, num_features=fx.num_features, k=k, n_real=len(ref), n_synthetic=len(synth_cohort), seconds=times)
+        cas = classification_accuracy_score(train_fn, synth_images, synth_cohort, real_images, real_cohort, cas_split, n_boot, seed)
+        table = pd.concat([table, cas], ignore_index=True)
+        clock.lap('cas')
+    table.attrs.update(feature_layer=fx.layer, num_features=fx.num_features, k=k, n_real=len(ref),
+                       n_synthetic=len(synth_cohort), seconds=clock.seconds)
     return table
 
+# %% ../nbs/08_quality.ipynb #2e62177a
+def _fidelity_parts(judges, real_images, real_cohort, synth_images, synth_cohort, ref, synth_groups, transform,
+                    fidelity_ceiling, ceiling_rows, clock:_Stopwatch) -> list[pd.DataFrame]:
+    "The fidelity_* rows of the synthetic images, then (with `fidelity_ceiling`) the fidelity_ceiling_* rows of real ones."
+    multilabel = ('label',) if real_cohort.attrs['task'] == 'multilabel' else ()
+    pred = predict_codes(judges, synth_images, rows=synth_cohort.index, transform=transform, multilabel=multilabel)
+    parts = [conditional_fidelity(_encode_like(synth_cohort, real_cohort), pred, synth_groups)]
+    clock.lap('fidelity')
+    if fidelity_ceiling:
+        parts.append(_ceiling(judges, real_images, real_cohort, ref, ceiling_rows, transform, multilabel))
+        clock.lap('fidelity_ceiling')
+    return parts
+
+# %% ../nbs/08_quality.ipynb #260c423c
 def _ceiling(judges, real_images, real_cohort, ref, ceiling_rows, transform, ml) -> pd.DataFrame:
     "The fidelity_ceiling_* rows: each judge on real images (its own held-out rows when `ceiling_rows` names them)."
     pairs = judges.items() if ceiling_rows and isinstance(judges, Mapping) else [(None, judges)]
     parts = []
     for field, judge in pairs:
         rows = ref if field is None else real_cohort.loc[ceiling_rows[field]]
-        pred = predict_codes(judge if field is None else {field: judge}, real_images, rows=rows.index, transform=transform, multilabel=ml)
+        pred = predict_codes(judge if field is None else {field: judge}, real_images, rows=rows.index, transform=transform,
+                             multilabel=ml)
         parts.append(conditional_fidelity(_encode_like(rows, real_cohort), pred, condition_groups(rows, real_cohort)))
     ceil = pd.concat(parts, ignore_index=True)
     return ceil.assign(metric=ceil.metric.str.replace('fidelity_', 'fidelity_ceiling_'))

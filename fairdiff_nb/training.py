@@ -154,6 +154,14 @@ def _safe_state(path:Path) -> dict:
         raise ValueError(f"{path}: not a plain checkpoint state ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
                          "it was not loaded: delete the checkpoint folder to train from the previous one") from None
 
+# %% ../nbs/00a_training.ipynb #cc91369d
+def _prune_checkpoints(folder:Path, # a run's checkpoints folder
+                       keep:int, # checkpoints kept (at least 1)
+                      ) -> None:
+    "Remove all but the newest `keep` `step-NNNNNNN` folders of `folder`; other names are left alone."
+    steps = sorted(p for p in folder.glob('step-*') if _STEP_DIR.fullmatch(p.name))
+    for old in steps[:-max(1, keep)]: shutil.rmtree(old, ignore_errors=True)
+
 # %% ../nbs/00a_training.ipynb #7ee94528
 def save_checkpoint(run:str|Path, # the run folder
                     step:int, # the step the checkpoint holds
@@ -162,14 +170,18 @@ def save_checkpoint(run:str|Path, # the run folder
                     keep:int=2, # checkpoints kept (older ones are removed)
                    ) -> Path:
     "Write checkpoint `step` atomically, point `latest.json` at it and prune old ones; return its folder."
-    d = Path(run)/CHECKPOINTS; tmp, final = d/f'.step-{step:07d}.tmp', d/f'step-{step:07d}'
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    folder = Path(run)/CHECKPOINTS
+    tmp, final = folder/f'.step-{step:07d}.tmp', folder/f'step-{step:07d}'
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     for name, sd in weights.items(): atomic_save_safetensors(tmp/f'{name}.safetensors', sd, metadata={'step': str(step)})
-    buf = io.BytesIO(); torch.save({**state, 'step': step}, buf); atomic_write_bytes(tmp/'state.pt', buf.getvalue())
+    buf = io.BytesIO()
+    torch.save({**state, 'step': step}, buf)
+    atomic_write_bytes(tmp/'state.pt', buf.getvalue())
     if final.exists(): shutil.rmtree(final)
     os.replace(tmp, final)
-    atomic_write_json(d/'latest.json', {'step': step, 'folder': final.name})
-    for old in sorted(p for p in d.glob('step-*') if _STEP_DIR.fullmatch(p.name))[:-max(1, keep)]: shutil.rmtree(old, ignore_errors=True)
+    atomic_write_json(folder/'latest.json', {'step': step, 'folder': final.name})
+    _prune_checkpoints(folder, keep)
     return final
 
 # %% ../nbs/00a_training.ipynb #68c8afe0
@@ -219,7 +231,8 @@ def _stale(run:Path, why:str) -> bool:
 def is_finished(run:str|Path, # a run folder
                ) -> bool:
     "Whether `run` holds a finished run whose outputs are whole (sizes and checksums of `done.json`)."
-    run = Path(run); p = run/'done.json'
+    run = Path(run)
+    p = run/'done.json'
     if not p.exists(): return False
     try: files = json.loads(p.read_text())['files']
     except (ValueError, KeyError, TypeError): return _stale(run, f"{p} is unreadable")
@@ -245,7 +258,8 @@ def cached_table(path:str|Path, # the CSV that caches the table
                  compute, # () -> DataFrame, called when the cache is absent or not whole
                 ) -> pd.DataFrame:
     "The table cached at `path` if it is whole (checksum of `<name>.done.json`), else `compute()`, written there first."
-    path = Path(path); marker = path.with_name(path.name + '.done.json')
+    path = Path(path)
+    marker = path.with_name(path.name + '.done.json')
     if path.exists() and marker.exists():
         if file_digest(path) == json.loads(marker.read_text())['file']: return read_table(path)
         aside = path.with_name(f"{path.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}")
