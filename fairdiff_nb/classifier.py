@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np, pandas as pd, torch
 import torch.nn as nn, torch.nn.functional as F
 from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
+from fastcore.basics import patch
 from .core import Config, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (scale_uint8, check_images, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
@@ -42,13 +43,16 @@ def head_size(task:str, # 'binary', 'multiclass' or 'multilabel'
         return n_classes
     raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
 
-# %% ../nbs/05_classifier.ipynb #f38d273a
+# %% ../nbs/05_classifier.ipynb #3c18c5c5
 def _init_resnet(m:nn.Module) -> None:
     "torchvision's ResNet initialisation (Kaiming conv, unit BatchNorm)."
     for mod in m.modules():
         if isinstance(mod, nn.Conv2d): nn.init.kaiming_normal_(mod.weight, mode='fan_out', nonlinearity='relu')
-        elif isinstance(mod, nn.BatchNorm2d): nn.init.ones_(mod.weight); nn.init.zeros_(mod.bias)
+        elif isinstance(mod, nn.BatchNorm2d):
+            nn.init.ones_(mod.weight)
+            nn.init.zeros_(mod.bias)
 
+# %% ../nbs/05_classifier.ipynb #7ca7b4b4
 def build_resnet(arch:str='resnet18', # 'resnet18', 'resnet34' or 'resnet50'
                  n_outputs:int=1, # logits of the head (see `head_size`)
                  width:int=64, # channels of the first stage (64 = torchvision's model)
@@ -62,7 +66,8 @@ def build_resnet(arch:str='resnet18', # 'resnet18', 'resnet34' or 'resnet50'
     m = ResNet(block, list(layers), num_classes=n_outputs)
     if width != 64 or small_stem or in_channels != 3:
         m.inplanes = width
-        m.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False) if small_stem else nn.Conv2d(in_channels, width, 7, 2, 3, bias=False)
+        kernel, stride, padding = (3, 1, 1) if small_stem else (7, 2, 3)
+        m.conv1 = nn.Conv2d(in_channels, width, kernel, stride, padding, bias=False)
         m.bn1 = nn.BatchNorm2d(width)
         if small_stem: m.maxpool = nn.Identity()
         for i, n in enumerate(layers):
@@ -84,29 +89,58 @@ def _read_state_dict(path:Path) -> dict:
     if not isinstance(sd, dict): raise ValueError(f"{str(path)!r} does not hold a state dict (got {type(sd).__name__})")
     return {k.removeprefix('module.'): v for k, v in sd.items()}
 
-# %% ../nbs/05_classifier.ipynb #2a395aef
+# %% ../nbs/05_classifier.ipynb #39063bff
+def _weight_mismatches(own:dict, # the model's state dict
+                       loaded:dict, # the file's state dict
+                       head_prefix:str, # keys of the head (their absence or shape is not an error)
+                      ) -> tuple[list, list, list]:
+    "Backbone keys missing from the file, file keys the model lacks, and backbone keys whose shapes differ."
+    missing = [k for k in own if k not in loaded and not k.startswith(head_prefix)]
+    unexpected = [k for k in loaded if k not in own]
+    shapes = [f"{k}: file {tuple(loaded[k].shape)} vs model {tuple(own[k].shape)}" for k in own
+              if k in loaded and loaded[k].shape != own[k].shape and not k.startswith(head_prefix)]
+    return missing, unexpected, shapes
+
+def _first_keys(keys:list) -> str:
+    "The first five keys, and '...' when there are more."
+    return f"{keys[:5]}{'...' if len(keys) > 5 else ''}"
+
+# %% ../nbs/05_classifier.ipynb #6e2ddd23
 def load_local_weights(model:nn.Module, # the model to fill
                        path:str|Path, # a .safetensors file or a torch file (read with weights_only=True)
                        head_prefix:str='fc.', # keys of the head, loaded only if their shapes match
                       ) -> list[str]:
     "Load local weights into `model`; clear error on missing / unexpected / mis-shaped keys; return skipped head keys."
-    path = Path(path); sd = _read_state_dict(path); own = model.state_dict()
-    missing = [k for k in own if k not in sd and not k.startswith(head_prefix)]
-    unexpected = [k for k in sd if k not in own]
-    shape = [f"{k}: file {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}" for k in own
-             if k in sd and sd[k].shape != own[k].shape and not k.startswith(head_prefix)]
-    if missing or unexpected or shape:
-        raise ValueError(f"weights file {str(path)!r} does not fit the model: missing keys {missing[:5]}{'...' if len(missing) > 5 else ''}, "
-                         f"unexpected keys {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}, shape mismatches {shape[:5]} "
+    path = Path(path)
+    loaded = _read_state_dict(path)
+    own = model.state_dict()
+    missing, unexpected, shapes = _weight_mismatches(own, loaded, head_prefix)
+    if missing or unexpected or shapes:
+        raise ValueError(f"weights file {str(path)!r} does not fit the model: missing keys {_first_keys(missing)}, "
+                         f"unexpected keys {_first_keys(unexpected)}, shape mismatches {shapes[:5]} "
                          "(is the stem / width / arch the same?)")
-    skipped = [k for k in own if k.startswith(head_prefix) and (k not in sd or sd[k].shape != own[k].shape)]
-    model.load_state_dict({k: v for k, v in sd.items() if k not in skipped}, strict=False)
+    skipped = [k for k in own if k.startswith(head_prefix) and (k not in loaded or loaded[k].shape != own[k].shape)]
+    model.load_state_dict({k: v for k, v in loaded.items() if k not in skipped}, strict=False)
     if skipped: print(f"head not loaded from {path.name} (shapes differ or absent): {skipped}")
     return skipped
 
-# %% ../nbs/05_classifier.ipynb #d3af851e
+# %% ../nbs/05_classifier.ipynb #56bd3abf
 METHODS = ('erm', 'randaugment', 'randaugment_std', 'oversample', 'focal', 'stain_jitter', 'groupdro')
+_CHOICES = {'method': METHODS, 'arch': tuple(ARCHS), 'stem': ('auto', 'small', 'imagenet'),
+            'select_metric': ('auroc', 'accuracy'), 'select_by': ('overall', 'worst_group'),
+            'sampler': ('auto', 'uniform', 'balanced'), 'stain_mode': ('auto', 'hed', 'color'),
+            'mixed_precision': ('no', 'fp16', 'bf16')}
+_AT_LEAST_ONE = ('steps', 'batch_size', 'eval_every', 'eval_batch_size', 'width')
 
+def _check_classifier_fields(cfg) -> None:
+    "Raise naming the field of a `ClassifierConfig` that is not one of its choices, or a count under 1."
+    for name, allowed in _CHOICES.items():
+        v = getattr(cfg, name)
+        if v not in allowed: raise ValueError(f"ClassifierConfig.{name} must be one of {tuple(allowed)}, got {v!r}")
+    for k in _AT_LEAST_ONE:
+        if getattr(cfg, k) < 1: raise ValueError(f"ClassifierConfig.{k} must be >= 1, got {getattr(cfg, k)}")
+
+# %% ../nbs/05_classifier.ipynb #935e08e3
 @dataclasses.dataclass(frozen=True)
 class ClassifierConfig(Config):
     "Everything that defines a classifier run (model, optimisation, method, seed, data)."
@@ -139,16 +173,7 @@ class ClassifierConfig(Config):
     source:str = 'real' # name of the training data source; 'real' = the cohort's train split
     data_hash:str = '' # fingerprint of the cohort and images (filled by train_classifier)
 
-    def __post_init__(self):
-        def one_of(name, allowed):
-            v = getattr(self, name)
-            if v not in allowed: raise ValueError(f"ClassifierConfig.{name} must be one of {tuple(allowed)}, got {v!r}")
-        one_of('method', METHODS); one_of('arch', ARCHS); one_of('stem', ('auto', 'small', 'imagenet'))
-        one_of('select_metric', ('auroc', 'accuracy')); one_of('select_by', ('overall', 'worst_group'))
-        one_of('sampler', ('auto', 'uniform', 'balanced')); one_of('stain_mode', ('auto', 'hed', 'color'))
-        one_of('mixed_precision', ('no', 'fp16', 'bf16'))
-        for k in ('steps', 'batch_size', 'eval_every', 'eval_batch_size', 'width'):
-            if getattr(self, k) < 1: raise ValueError(f"ClassifierConfig.{k} must be >= 1, got {getattr(self, k)}")
+    def __post_init__(self): _check_classifier_fields(self)
 
 # %% ../nbs/05_classifier.ipynb #87f4111e
 CLASSIFIER_PRESETS = {
@@ -182,28 +207,35 @@ def group_codes(cohort:pd.DataFrame, # a cohort or a subset of one
                 group_attr:str='auto', # see `resolve_group_attr`
                ) -> tuple[np.ndarray, list[str]]:
     "Group code of each row (attribute value x label; unknown values and missing labels get their own code) and the group names."
-    a = cohort.attrs; attr = resolve_group_attr(cohort, group_attr); codes = encode_conditions(cohort)
-    values = list(a['sites']) if attr == 'site' else list(a['attr_values'][attr])
-    av = np.where(codes[attr] < 0, len(values), codes[attr]); values = values + [UNKNOWN]
-    if a['task'] == 'multilabel': return av, values
-    classes = list(a['classes']) + ['unlabeled']; lab = np.where(codes['label'] < 0, len(classes) - 1, codes['label'])
-    return av * len(classes) + lab, [f'{v}|{c}' for v in values for c in classes]
+    attrs = cohort.attrs
+    attr = resolve_group_attr(cohort, group_attr)
+    codes = encode_conditions(cohort)
+    values = list(attrs['sites']) if attr == 'site' else list(attrs['attr_values'][attr])
+    value_codes = np.where(codes[attr] < 0, len(values), codes[attr])  # unknown: the code after the last value
+    values = values + [UNKNOWN]
+    if attrs['task'] == 'multilabel': return value_codes, values
+    classes = list(attrs['classes']) + ['unlabeled']
+    label_codes = np.where(codes['label'] < 0, len(classes) - 1, codes['label'])
+    return value_codes * len(classes) + label_codes, [f'{v}|{c}' for v in values for c in classes]
 
-# %% ../nbs/05_classifier.ipynb #0a758432
+# %% ../nbs/05_classifier.ipynb #b795513f
 def _targets(cohort:pd.DataFrame) -> torch.Tensor:
     "Training targets: int64 codes (-1 missing), or float (N, L) with NaN for missing multilabel entries."
-    lab = encode_conditions(cohort)['label']
+    labels = encode_conditions(cohort)['label']
     if cohort.attrs['task'] == 'multilabel':
-        t = torch.from_numpy(lab).float(); t[t < 0] = float('nan'); return t
-    return torch.from_numpy(lab)
+        targets = torch.from_numpy(labels).float()
+        targets[targets < 0] = float('nan')
+        return targets
+    return torch.from_numpy(labels)
 
 def _gather(images:np.ndarray, rows:np.ndarray) -> torch.Tensor:
     "uint8 (B, C, H, W) images of cohort rows `rows` (one sorted read, kind to memmaps)."
-    order = np.argsort(rows, kind='stable'); x = np.empty((len(rows),) + images.shape[1:], np.uint8)
+    order = np.argsort(rows, kind='stable')
+    x = np.empty((len(rows),) + images.shape[1:], np.uint8)
     x[order] = images[rows[order]]
     return torch.from_numpy(x).permute(0, 3, 1, 2)
 
-# %% ../nbs/05_classifier.ipynb #557428dd
+# %% ../nbs/05_classifier.ipynb #b1f696a6
 class CohortBatches:
     "Indexed training batches {'image' uint8, 'label', 'group'} from the labeled rows of a cohort split."
     def __init__(self, cohort:pd.DataFrame, # the cohort (full or subset)
@@ -215,24 +247,31 @@ class CohortBatches:
                  seed:int=0, # seed of the batch draws
                 ):
         df = labeled_rows(cohort if split is None else cohort[cohort['split'] == split])
-        if len(df) == 0: raise ValueError(f"split {split!r} of cohort {cohort.attrs.get('name')!r} has no labeled rows to train on")
+        if len(df) == 0:
+            raise ValueError(f"split {split!r} of cohort {cohort.attrs.get('name')!r} has no labeled rows to train on")
         if sampler not in ('uniform', 'balanced'): raise ValueError(f"sampler must be 'uniform' or 'balanced', got {sampler!r}")
-        self.rows, self.images, self.batch_size, self.sampler, self.seed = df.index.to_numpy(np.int64), images, batch_size, sampler, seed
-        self.labels, (self.group_array, self.group_names) = _targets(df), group_codes(df, group_attr)
+        self.rows, self.images, self.batch_size = df.index.to_numpy(np.int64), images, batch_size
+        self.sampler, self.seed = sampler, seed
+        self.labels = _targets(df)
+        self.group_array, self.group_names = group_codes(df, group_attr)
         self.groups = torch.from_numpy(self.group_array)
 
-    def positions(self, step:int) -> np.ndarray:
-        "Positions (into the labeled rows) of the batch of training step `step` (0-based)."
-        if self.sampler == 'balanced': return balanced_step_rows(self.group_array, self.batch_size, step, self.seed)
-        return step_rows(len(self.rows), self.batch_size, step, self.seed)
+# %% ../nbs/05_classifier.ipynb #39255bdc
+@patch
+def positions(self:CohortBatches, step:int) -> np.ndarray:
+    "Positions (into the labeled rows) of the batch of training step `step` (0-based)."
+    if self.sampler == 'balanced': return balanced_step_rows(self.group_array, self.batch_size, step, self.seed)
+    return step_rows(len(self.rows), self.batch_size, step, self.seed)
 
-    def batch(self, step:int) -> dict:
-        "The batch of training step `step`: a pure function of the step."
-        idx = self.positions(step)
-        t = torch.from_numpy(idx)
-        return dict(image=_gather(self.images, self.rows[idx]), label=self.labels[t], group=self.groups[t])
+@patch
+def batch(self:CohortBatches, step:int) -> dict:
+    "The batch of training step `step`: a pure function of the step."
+    idx = self.positions(step)
+    t = torch.from_numpy(idx)
+    return dict(image=_gather(self.images, self.rows[idx]), label=self.labels[t], group=self.groups[t])
 
-    def __iter__(self) -> Iterator[dict]: return (self.batch(s) for s in itertools.count())
+@patch
+def __iter__(self:CohortBatches) -> Iterator[dict]: return (self.batch(s) for s in itertools.count())
 
 # %% ../nbs/05_classifier.ipynb #41e6d6c0
 def batch_targets(batch:dict, # a training batch: 'label' and either 'group' or 'site' + 'attrs'
@@ -240,18 +279,21 @@ def batch_targets(batch:dict, # a training batch: 'label' and either 'group' or 
                   group_attr:str='auto', # see `resolve_group_attr`
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     "Targets (multilabel: float, NaN = missing) and group codes of a batch, as `group_codes` would give."
-    a = cohort.attrs; task = a['task']; y = batch['label']
+    attrs = cohort.attrs
+    task = attrs['task']
+    y = batch['label']
     if task == 'multilabel' and not y.is_floating_point(): y = y.float().masked_fill(y < 0, float('nan'))
     if 'group' in batch: return y, batch['group']
     attr = resolve_group_attr(cohort, group_attr)
     if 'site' not in batch or (attr != 'site' and 'attrs' not in batch):
-        raise KeyError(f"a training batch needs 'group', or 'site' and 'attrs' codes to derive groups of {attr!r}; it has {sorted(batch)}")
-    if attr == 'site': v, n = batch['site'], len(a['sites'])
-    else: v, n = batch['attrs'][:, list(a['attributes']).index(attr)], len(a['attr_values'][attr])
-    v = torch.where(v < 0, n, v)
-    if task == 'multilabel': return y, v
-    K = len(a['classes']) + 1
-    return y, v * K + torch.where(batch['label'] < 0, K - 1, batch['label'])
+        raise KeyError(f"a training batch needs 'group', or 'site' and 'attrs' codes to derive groups of {attr!r}; "
+                       f"it has {sorted(batch)}")
+    if attr == 'site': values, n_values = batch['site'], len(attrs['sites'])
+    else: values, n_values = batch['attrs'][:, list(attrs['attributes']).index(attr)], len(attrs['attr_values'][attr])
+    values = torch.where(values < 0, n_values, values)
+    if task == 'multilabel': return y, values
+    n_labels = len(attrs['classes']) + 1  # the classes and 'unlabeled'
+    return y, values * n_labels + torch.where(batch['label'] < 0, n_labels - 1, batch['label'])
 
 # %% ../nbs/05_classifier.ipynb #73819357
 RGB_FROM_HED = torch.tensor([[0.65, 0.70, 0.29], [0.07, 0.99, 0.11], [0.27, 0.57, 0.78]])  # Ruifrok & Johnston 2001
@@ -279,15 +321,17 @@ def hed_jitter(x:torch.Tensor, # float RGB (B, 3, H, W) in [0, 1]
     beta = (torch.rand(B, 3, 1, 1, generator=generator) * 2 - 1) * bias
     return hed_to_rgb(rgb_to_hed(x) * alpha.to(x) + beta.to(x))
 
-# %% ../nbs/05_classifier.ipynb #c836b44d
+# %% ../nbs/05_classifier.ipynb #2227297f
 def _per_image(t:Callable) -> Callable:
     "Apply a v2 transform image by image (fresh random parameters for each)."
     return lambda x: torch.stack([t(xi) for xi in x])
 
 def _is_histo(cohort:pd.DataFrame) -> bool:
+    "Whether the cohort is histopathology, by its name (histo, camelyon, pcam): stain_mode 'auto' then means HED."
     name = str(cohort.attrs.get('name', '')).lower()
     return any(k in name for k in ('histo', 'camelyon', 'pcam'))
 
+# %% ../nbs/05_classifier.ipynb #3b3dc473
 def make_augment(cfg:ClassifierConfig, # method and augmentation settings
                  cohort:pd.DataFrame, # the cohort (its name decides stain_mode 'auto')
                  image_size:tuple[int, int], # (H, W) of the images (random crops keep it)
@@ -296,12 +340,12 @@ def make_augment(cfg:ClassifierConfig, # method and augmentation settings
     from torchvision.transforms import v2
     to_float = lambda x: x if x.is_floating_point() else x.float().div_(255)
     to_uint8 = lambda x: x if x.dtype == torch.uint8 else (x * 255 + 0.5).clamp_(0, 255).to(torch.uint8)
-    ra = lambda: v2.RandAugment(num_ops=cfg.randaugment_ops, magnitude=cfg.randaugment_magnitude)
+    randaugment = lambda: v2.RandAugment(num_ops=cfg.randaugment_ops, magnitude=cfg.randaugment_magnitude)
     jitter = lambda: v2.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3)  # no hue: see above
-    if cfg.method == 'randaugment': aug = _per_image(ra())
+    if cfg.method == 'randaugment': aug = _per_image(randaugment())
     elif cfg.method == 'randaugment_std':
         aug = _per_image(v2.Compose([v2.RandomCrop(image_size, padding=4, padding_mode='reflect'),
-                                     v2.RandomHorizontalFlip(), v2.RandomVerticalFlip(), jitter(), ra()]))
+                                     v2.RandomHorizontalFlip(), v2.RandomVerticalFlip(), jitter(), randaugment()]))
     elif cfg.method == 'stain_jitter':
         hed = cfg.stain_mode == 'hed' or (cfg.stain_mode == 'auto' and _is_histo(cohort))
         if hed: return lambda x: hed_jitter(to_float(x), cfg.stain_sigma, cfg.stain_bias)
@@ -324,11 +368,12 @@ def per_sample_loss(logits:torch.Tensor, # (B, n_outputs)
         return -logp if focal_gamma is None else -(1 - logp.exp()).pow(focal_gamma) * logp
     if task == 'binary': logits, target = logits[:, 0], target.float()
     elif task != 'multilabel': raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
-    seen = ~torch.isnan(target); t = torch.nan_to_num(target, 0.)
-    l = (F.binary_cross_entropy_with_logits(logits.float(), t, reduction='none') if focal_gamma is None
-         else sigmoid_focal_loss(logits.float(), t, alpha=focal_alpha, gamma=focal_gamma, reduction='none'))
-    if task == 'binary': return l
-    return (l * seen).sum(1) / seen.sum(1).clamp_min(1)
+    seen = ~torch.isnan(target)
+    filled = torch.nan_to_num(target, 0.)
+    loss = (F.binary_cross_entropy_with_logits(logits.float(), filled, reduction='none') if focal_gamma is None
+            else sigmoid_focal_loss(logits.float(), filled, alpha=focal_alpha, gamma=focal_gamma, reduction='none'))
+    if task == 'binary': return loss
+    return (loss * seen).sum(1) / seen.sum(1).clamp_min(1)
 
 # %% ../nbs/05_classifier.ipynb #07c56fa5
 class GroupDRO(nn.Module):
@@ -336,36 +381,54 @@ class GroupDRO(nn.Module):
     def __init__(self, n_groups:int, # number of group codes
                  eta:float=0.01, # step size of the weight update
                 ):
-        super().__init__(); self.eta = eta
+        super().__init__()
+        self.eta = eta
         self.register_buffer('q', torch.full((n_groups,), 1 / n_groups))
     def forward(self, losses:torch.Tensor, # per-sample losses (B,)
                 groups:torch.Tensor, # group code of each sample (B,); -1 = no group (ignored)
                ) -> torch.Tensor:
         "Update the group weights with this batch and return the weighted loss."
-        keep = groups >= 0; onehot = F.one_hot(groups[keep], len(self.q)).to(losses)
+        keep = groups >= 0
+        onehot = F.one_hot(groups[keep], len(self.q)).to(losses)
         group_loss = onehot.T @ losses[keep] / onehot.sum(0).clamp_min(1)
         with torch.no_grad():
-            q = self.q * torch.exp(self.eta * group_loss.detach()); self.q.copy_(q / q.sum())
+            q = self.q * torch.exp(self.eta * group_loss.detach())
+            self.q.copy_(q / q.sum())
         return (self.q * group_loss).sum()
 
-# %% ../nbs/05_classifier.ipynb #420605cf
+# %% ../nbs/05_classifier.ipynb #058014a4
+def _multilabel_score(probs:np.ndarray, labels:np.ndarray, metric:str) -> float:
+    "Multilabel AUROC (mean over findings with both values labeled) or accuracy (over labeled entries); NaN when undefined."
+    from sklearn.metrics import roc_auc_score
+    if metric == 'accuracy':
+        labeled = labels >= 0
+        return float(((probs > 0.5) == labels)[labeled].mean()) if labeled.any() else float('nan')
+    cols = [c for c in range(labels.shape[1]) if len(np.unique(labels[labels[:, c] >= 0, c])) == 2]
+    if not cols: return float('nan')
+    return float(np.mean([roc_auc_score(labels[labels[:, c] >= 0, c], probs[labels[:, c] >= 0, c]) for c in cols]))
+
+def _multiclass_auroc(probs:np.ndarray, labels:np.ndarray) -> float:
+    "One-vs-rest AUROC over the classes present, probabilities renormalised over them (two present: a binary AUROC)."
+    from sklearn.metrics import roc_auc_score
+    present = np.unique(labels)
+    p = probs[:, present] / probs[:, present].sum(1, keepdims=True)
+    if len(present) > 2: return float(roc_auc_score(labels, p, multi_class='ovr', labels=present))
+    return float(roc_auc_score(labels == present[1], p[:, 1]))
+
+# %% ../nbs/05_classifier.ipynb #902b0119
 def _scores(probs:np.ndarray, labels:np.ndarray, task:str, metric:str) -> float:
     "AUROC or accuracy of probabilities against labels (-1 / NaN = missing); NaN when undefined."
     from sklearn.metrics import roc_auc_score
-    if task == 'multilabel':
-        cols = [c for c in range(labels.shape[1]) if len(np.unique(labels[labels[:, c] >= 0, c])) == 2]
-        if metric == 'accuracy':
-            m = labels >= 0; return float(((probs > 0.5) == labels)[m].mean()) if m.any() else float('nan')
-        return float(np.mean([roc_auc_score(labels[labels[:, c] >= 0, c], probs[labels[:, c] >= 0, c]) for c in cols])) if cols else float('nan')
+    if task == 'multilabel': return _multilabel_score(probs, labels, metric)
     if len(labels) == 0: return float('nan')
     if metric == 'accuracy':
         pred = (probs > 0.5).astype(int) if task == 'binary' else probs.argmax(1)
         return float((pred == labels).mean())
     if len(np.unique(labels)) < 2: return float('nan')
     if task == 'binary': return float(roc_auc_score(labels, probs))
-    present = np.unique(labels); p = probs[:, present] / probs[:, present].sum(1, keepdims=True)
-    return float(roc_auc_score(labels, p, multi_class='ovr', labels=present)) if len(present) > 2 else float(roc_auc_score(labels == present[1], p[:, 1]))
+    return _multiclass_auroc(probs, labels)
 
+# %% ../nbs/05_classifier.ipynb #dbb2fb75
 def selection_score(probs:np.ndarray, # predicted probabilities
                     labels:np.ndarray, # label codes (-1 missing) or (N, L) 0/1/-1
                     groups:np.ndarray, # attribute code of each row (for 'worst_group')
@@ -382,14 +445,13 @@ def selection_score(probs:np.ndarray, # predicted probabilities
 def val_log_loss(probs:np.ndarray, labels:np.ndarray, task:str) -> float:
     "Mean log loss of probabilities on labeled rows (multilabel: on labeled entries)."
     p = np.clip(probs, 1e-7, 1 - 1e-7)
-    if task == 'multiclass':
-        m = labels >= 0; return float(-np.log(p[m, labels[m]]).mean()) if m.any() else float('nan')
-    m = labels >= 0
-    if not m.any(): return float('nan')
-    y = labels[m]; q = p[m]
+    labeled = labels >= 0
+    if task == 'multiclass': return float(-np.log(p[labeled, labels[labeled]]).mean()) if labeled.any() else float('nan')
+    if not labeled.any(): return float('nan')
+    y, q = labels[labeled], p[labeled]
     return float(-(y * np.log(q) + (1 - y) * np.log(1 - q)).mean())
 
-# %% ../nbs/05_classifier.ipynb #651660d8
+# %% ../nbs/05_classifier.ipynb #a0069fca
 def cohort_fingerprint(cohort:pd.DataFrame, # the cohort
                        images:np.ndarray, # its image array
                       ) -> str:
@@ -397,26 +459,33 @@ def cohort_fingerprint(cohort:pd.DataFrame, # the cohort
     a = cohort.attrs
     cols = [c for c in ('image', 'split', 'site', *label_columns(a), *a.get('attributes', [])) if c in cohort.columns]
     h = hashlib.sha256(pd.util.hash_pandas_object(cohort[cols], index=True).to_numpy().tobytes())
-    h.update(json.dumps({k: a.get(k) for k in ('name', 'task', 'classes', 'sites', 'attr_values')}, sort_keys=True, default=str).encode())
-    h.update(str(images.shape).encode()); h.update(np.ascontiguousarray(images[::max(1, len(images) // 256)]).tobytes())
+    described = {k: a.get(k) for k in ('name', 'task', 'classes', 'sites', 'attr_values')}
+    h.update(json.dumps(described, sort_keys=True, default=str).encode())
+    h.update(str(images.shape).encode())
+    h.update(np.ascontiguousarray(images[::max(1, len(images) // 256)]).tobytes())
     return h.hexdigest()[:12]
 
+# %% ../nbs/05_classifier.ipynb #80ce8346
 def _check_inputs(cohort:pd.DataFrame, images:np.ndarray) -> None:
     "Clear errors for a cohort / image array the loop cannot train on."
     check_cohort(cohort)
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 4:
-        raise ValueError(f"images must be a uint8 N x H x W x C array, got {type(images).__name__} {getattr(images, 'dtype', '')} {getattr(images, 'shape', '')}")
+        raise ValueError(f"images must be a uint8 N x H x W x C array, got {type(images).__name__} "
+                         f"{getattr(images, 'dtype', '')} {getattr(images, 'shape', '')}")
     if len(cohort) and cohort.index.max() >= len(images):
-        raise IndexError(f"cohort row {cohort.index.max()} is outside the image array of {len(images)} images; pass the full cohort's array")
+        raise IndexError(f"cohort row {cohort.index.max()} is outside the image array of {len(images)} images; "
+                         "pass the full cohort's array")
     for split, why in (('train', 'to train on'), ('val_id', 'for model selection')):
         if len(labeled_rows(cohort[cohort['split'] == split])) == 0:
             raise ValueError(f"split {split!r} of cohort {cohort.attrs.get('name')!r} has no labeled rows; they are needed {why}")
 
+# %% ../nbs/05_classifier.ipynb #52585e6b
 def _n_outputs(model:nn.Module, shape:tuple) -> int:
     "Width of the model's output on a dummy batch of images of `shape` (C, H, W)."
-    was = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     with torch.no_grad(): z = model(torch.zeros(2, *shape, device=next(model.parameters()).device))
-    model.train(was)
+    model.train(was_training)
     if z.ndim != 2: raise ValueError(f"the model must return (B, n_outputs) logits, got shape {tuple(z.shape)}")
     return z.shape[1]
 
@@ -429,16 +498,21 @@ def predict_proba(model:nn.Module, # a trained classifier
                   batch_size:int=512, # images per forward pass
                  ) -> np.ndarray:
     "Probabilities of the model for every row of `cohort`."
-    was = model.training; model.eval(); dev = next(model.parameters()).device
-    rows = cohort.index.to_numpy(np.int64); out = []
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    rows = cohort.index.to_numpy(np.int64)
+    out = []
     for i in range(0, len(rows), batch_size):
-        z = model(scale_uint8(_gather(images, rows[i:i + batch_size]).to(dev))).float()
-        out.append((torch.sigmoid(z[:, 0]) if task == 'binary' else F.softmax(z, 1) if task == 'multiclass' else torch.sigmoid(z)).cpu())
-    model.train(was)
+        z = model(scale_uint8(_gather(images, rows[i:i + batch_size]).to(device))).float()
+        probs = torch.sigmoid(z[:, 0]) if task == 'binary' else F.softmax(z, 1) if task == 'multiclass' else torch.sigmoid(z)
+        out.append(probs.cpu())
+    model.train(was_training)
     if out: return torch.cat(out).numpy()
-    return np.zeros((0,) if task == 'binary' else (0, _n_outputs(model, (images.shape[3], *images.shape[1:3]))), np.float32)
+    if task == 'binary': return np.zeros((0,), np.float32)
+    return np.zeros((0, _n_outputs(model, (images.shape[3], *images.shape[1:3]))), np.float32)
 
-# %% ../nbs/05_classifier.ipynb #2d054807
+# %% ../nbs/05_classifier.ipynb #3b0acd79
 def prediction_table(cohort:pd.DataFrame, # the cohort the probabilities are for (one row each, same order)
                      probs:np.ndarray, # (N,) for binary, (N, K) otherwise
                      config_hash:str, # the run that made them
@@ -453,6 +527,7 @@ def prediction_table(cohort:pd.DataFrame, # the cohort the probabilities are for
     df['config_hash'] = config_hash
     return df.reset_index(drop=True)
 
+# %% ../nbs/05_classifier.ipynb #d897c39e
 def prediction_probs(predictions:pd.DataFrame, # a predictions table (or a subset)
                      ) -> np.ndarray:
     "The probabilities of a predictions table: (N,) for binary, (N, K) otherwise."
@@ -460,7 +535,7 @@ def prediction_probs(predictions:pd.DataFrame, # a predictions table (or a subse
     cols = sorted((c for c in predictions.columns if c.startswith('prob_')), key=lambda c: int(c[5:]))
     return predictions[cols].to_numpy(np.float64)
 
-# %% ../nbs/05_classifier.ipynb #01a09c47
+# %% ../nbs/05_classifier.ipynb #49bf2b9e
 @dataclasses.dataclass
 class ClassifierRun:
     "A finished classifier run: its config, predictions on every split, history, summary and (if in memory) model."
@@ -473,24 +548,29 @@ class ClassifierRun:
 
 RUN_FILES = ['model.safetensors', 'predictions.csv', 'history.csv', 'result.json']
 
+# %% ../nbs/05_classifier.ipynb #14a2ae48
 def load_run(folder:str|Path, # a run folder written by `train_classifier`
             ) -> ClassifierRun:
     "Read a finished run (config, predictions, history, result) from its folder; `run_model` rebuilds its model."
     folder = Path(folder)
     if not is_finished(folder): raise FileNotFoundError(f"{str(folder)!r} holds no finished run (no valid done.json)")
     res = json.loads((folder/'result.json').read_text())
-    dtypes = {'split': str, 'site': str, 'config_hash': str, **{c: str for c in res['attributes']}, **{c: 'Int64' for c in res['label_cols']}}
-    preds = pd.read_csv(folder/'predictions.csv', dtype=dtypes, keep_default_na=False, na_values={c: [''] for c in res['label_cols']})
+    dtypes = {'split': str, 'site': str, 'config_hash': str, **{c: str for c in res['attributes']},
+              **{c: 'Int64' for c in res['label_cols']}}
+    preds = pd.read_csv(folder/'predictions.csv', dtype=dtypes, keep_default_na=False,
+                        na_values={c: [''] for c in res['label_cols']})
     cfg = ClassifierConfig.from_dict(json.loads((folder/'config.json').read_text()))
     return ClassifierRun(cfg, preds, pd.read_csv(folder/'history.csv'), res, folder)
 
+# %% ../nbs/05_classifier.ipynb #a404c02c
 def run_model(run:ClassifierRun, # a run, in memory or read by `load_run`
               channels:int=3, # image channels (to rebuild the stem of a run read from disk)
              ) -> nn.Module:
     "The trained (selected) model of a run, in eval mode: the one in memory, else rebuilt from its `model.safetensors`."
     if run.model is not None: return run.model.eval()
     if run.folder is None or not (run.folder/'model.safetensors').exists():
-        raise FileNotFoundError(f"classifier run {run.config.config_hash()} has no model in memory and no model.safetensors in {run.folder}")
+        raise FileNotFoundError(f"classifier run {run.config.config_hash()} has no model in memory "
+                                f"and no model.safetensors in {run.folder}")
     from safetensors.torch import load_file
     m = build_resnet(run.config.arch, run.result['n_outputs'], run.config.width, run.result['small_stem'], channels)
     m.load_state_dict(load_file(run.folder/'model.safetensors'))
@@ -537,7 +617,7 @@ class _Loop:
     @property
     def net(self) -> nn.Module: return self.acc.unwrap_model(self.model)
 
-# %% ../nbs/05_classifier.ipynb #1274ec71
+# %% ../nbs/05_classifier.ipynb #339de0e3
 def _start_loop(cohort:pd.DataFrame, images:np.ndarray, cfg:ClassifierConfig, model:nn.Module) -> _Loop:
     "Prepare model, AdamW, the kit's warm-up + cosine schedule, the method's augmentation and GroupDRO under Accelerate."
     acc = make_accelerator(cfg.mixed_precision, get_device().type == 'cpu')
@@ -545,18 +625,21 @@ def _start_loop(cohort:pd.DataFrame, images:np.ndarray, cfg:ClassifierConfig, mo
     sched = lr_schedule(opt, cfg.steps, int(round(cfg.warmup_frac * cfg.steps)))
     model, opt, sched = acc.prepare(model, opt, sched)
     attr = resolve_group_attr(cohort, cfg.group_attr)
-    dro = GroupDRO(len(group_codes(cohort.iloc[:1], attr)[1]), cfg.dro_eta).to(acc.device) if cfg.method == 'groupdro' else None
+    dro = None
+    if cfg.method == 'groupdro': dro = GroupDRO(len(group_codes(cohort.iloc[:1], attr)[1]), cfg.dro_eta).to(acc.device)
     augment = make_augment(cfg, cohort, images.shape[1:3])
     return _Loop(cfg, cohort.attrs['task'], attr, acc, model, opt, sched, augment, dro)
 
+# %% ../nbs/05_classifier.ipynb #278baefe
 def _train_step(loop:_Loop, batch:dict, cohort:pd.DataFrame) -> None:
     "One optimiser step on `batch`: augmentation, the method's loss (focal, GroupDRO), backward, update."
     t0, cfg, dev = time.perf_counter(), loop.cfg, loop.acc.device
     y, g = batch_targets(batch, cohort, loop.attr)
     x, y, g = loop.augment(batch['image']).to(dev), y.to(dev), g.to(dev)
+    focal_gamma = cfg.focal_gamma if cfg.method == 'focal' else None
     with loop.acc.autocast():
-        per = per_sample_loss(loop.model(x), y, loop.task, cfg.focal_gamma if cfg.method == 'focal' else None, cfg.focal_alpha)
-        loss = loop.dro(per, g) if loop.dro is not None else per.mean()
+        per_sample = per_sample_loss(loop.model(x), y, loop.task, focal_gamma, cfg.focal_alpha)
+        loss = loop.dro(per_sample, g) if loop.dro is not None else per_sample.mean()
     loop.opt.zero_grad(set_to_none=True)
     loop.acc.backward(loss)
     loop.opt.step()
@@ -566,33 +649,37 @@ def _train_step(loop:_Loop, batch:dict, cohort:pd.DataFrame) -> None:
     loop.n_seen += len(x)
     loop.t_train += time.perf_counter() - t0
 
-# %% ../nbs/05_classifier.ipynb #228d9a0c
+# %% ../nbs/05_classifier.ipynb #e96ab41d
 def _evaluate(loop:_Loop, val:pd.DataFrame, images:np.ndarray) -> None:
     "Score the model on `val_id` (selection metric and log loss), log it, and keep it if it is the best so far."
     cfg, codes = loop.cfg, encode_conditions(val)
-    vp = predict_proba(loop.model, val, images, loop.task, cfg.eval_batch_size)
-    score = selection_score(vp, codes['label'], codes[loop.attr], loop.task, cfg.select_metric, cfg.select_by)
-    vloss = val_log_loss(vp, codes['label'], loop.task)
-    loop.hist.append(dict(step=loop.step, train_loss=float(torch.stack(loop.losses).mean()), val_score=score, val_loss=vloss,
+    val_probs = predict_proba(loop.model, val, images, loop.task, cfg.eval_batch_size)
+    score = selection_score(val_probs, codes['label'], codes[loop.attr], loop.task, cfg.select_metric, cfg.select_by)
+    vloss = val_log_loss(val_probs, codes['label'], loop.task)
+    train_loss = float(torch.stack(loop.losses).mean())
+    loop.hist.append(dict(step=loop.step, train_loss=train_loss, val_score=score, val_loss=vloss,
                           lr=loop.sched.get_last_lr()[0], train_seconds=loop.t_train))
     loop.losses = []
     loop.best.offer(score, vloss, loop.step, loop.net)
 
+# %% ../nbs/05_classifier.ipynb #41773c3a
 _LOOP_STATE = ('step', 'hist', 't_train', 'n_seen')
 
 def _save_loop(loop:_Loop, folder:Path) -> Path:
     "Checkpoint the run (kit convention): weights, best weights, optimiser, schedule, GroupDRO weights, torch RNG, history."
-    b = loop.best
-    state = dict(opt=loop.opt.state_dict(), sched=loop.sched.state_dict(), dro=loop.dro.q.detach().cpu() if loop.dro is not None else None,
-                 best=dict(score=b.score, loss=b.loss, step=b.step), rng=torch.get_rng_state(), **{k: getattr(loop, k) for k in _LOOP_STATE})
-    return save_checkpoint(folder, loop.step, {'model': loop.net.state_dict(), 'best': b.state}, state, keep=1)
+    best = loop.best
+    dro_weights = loop.dro.q.detach().cpu() if loop.dro is not None else None
+    state = dict(opt=loop.opt.state_dict(), sched=loop.sched.state_dict(), dro=dro_weights,
+                 best=dict(score=best.score, loss=best.loss, step=best.step), rng=torch.get_rng_state(),
+                 **{k: getattr(loop, k) for k in _LOOP_STATE})
+    return save_checkpoint(folder, loop.step, {'model': loop.net.state_dict(), 'best': best.state}, state, keep=1)
 
-# %% ../nbs/05_classifier.ipynb #2a519621
+# %% ../nbs/05_classifier.ipynb #b75eba7c
 def _restore_loop(loop:_Loop, folder:Path|None) -> bool:
     "Resume `loop` from the run's checkpoint, if there is one; return whether it did."
-    ck = latest_checkpoint(folder) if folder is not None else None
-    if ck is None: return False
-    weights, st = load_checkpoint(ck)
+    checkpoint = latest_checkpoint(folder) if folder is not None else None
+    if checkpoint is None: return False
+    weights, st = load_checkpoint(checkpoint)
     loop.net.load_state_dict(weights['model'])
     loop.opt.load_state_dict(st['opt'])
     loop.sched.load_state_dict(st['sched'])
@@ -602,6 +689,7 @@ def _restore_loop(loop:_Loop, folder:Path|None) -> bool:
     torch.set_rng_state(st['rng'])
     return True
 
+# %% ../nbs/05_classifier.ipynb #6a17023a
 def _batches(source, start:int) -> Iterator[dict]:
     "The batches of steps start, start + 1, ...: asked for by step from an indexed source, else replayed from the start."
     if hasattr(source, 'batch'): return (source.batch(s) for s in itertools.count(start))
@@ -609,52 +697,77 @@ def _batches(source, start:int) -> Iterator[dict]:
     for _ in range(start): next(it)
     return it
 
-# %% ../nbs/05_classifier.ipynb #3f846317
+# %% ../nbs/05_classifier.ipynb #fd6244d7
+def _run_result(loop:_Loop, cohort:pd.DataFrame, images:np.ndarray) -> dict:
+    "The summary of a finished run (`result.json`): selected step and scores, speed, head, groups, GroupDRO weights."
+    cfg, a, best = loop.cfg, cohort.attrs, loop.best
+    return dict(config_hash=cfg.config_hash(), method=cfg.method, seed=cfg.seed, source=cfg.source, best_step=best.step,
+                best_val_score=best.score, best_val_loss=best.loss, select=f'{cfg.select_metric}/{cfg.select_by}',
+                train_seconds=loop.t_train, train_images_per_s=loop.n_seen / loop.t_train, task=loop.task,
+                n_outputs=head_size(loop.task, n_classes_of(cohort)), small_stem=_small_stem(cfg, images),
+                label_cols=label_columns(a), attributes=list(a.get('attributes', [])), group_attr=loop.attr,
+                dro_q=loop.dro.q.tolist() if loop.dro is not None else None)
+
+# %% ../nbs/05_classifier.ipynb #9af02738
 def _finish_run(loop:_Loop, cohort:pd.DataFrame, images:np.ndarray, folder:Path|None) -> ClassifierRun:
     "Load the selected weights, predict every split, and (with a folder) write the run's files, then `done.json`."
-    cfg, a = loop.cfg, cohort.attrs
     model = loop.net
     model.load_state_dict(loop.best.state)
-    h = cfg.config_hash()
-    preds = prediction_table(cohort, predict_proba(model, cohort, images, loop.task, cfg.eval_batch_size), h)
-    result = dict(config_hash=h, method=cfg.method, seed=cfg.seed, source=cfg.source, best_step=loop.best.step, best_val_score=loop.best.score,
-                  best_val_loss=loop.best.loss, select=f'{cfg.select_metric}/{cfg.select_by}', train_seconds=loop.t_train,
-                  train_images_per_s=loop.n_seen / loop.t_train, task=loop.task, n_outputs=head_size(loop.task, n_classes_of(cohort)),
-                  small_stem=_small_stem(cfg, images), label_cols=label_columns(a),
-                  attributes=list(a.get('attributes', [])), group_attr=loop.attr, dro_q=loop.dro.q.tolist() if loop.dro is not None else None)
-    run = ClassifierRun(cfg, preds, pd.DataFrame(loop.hist), result, folder, model)
+    h = loop.cfg.config_hash()
+    preds = prediction_table(cohort, predict_proba(model, cohort, images, loop.task, loop.cfg.eval_batch_size), h)
+    run = ClassifierRun(loop.cfg, preds, pd.DataFrame(loop.hist), _run_result(loop, cohort, images), folder, model)
     if folder is None: return run
     atomic_save_safetensors(folder/'model.safetensors', model.state_dict(), metadata={'config_hash': h})
     atomic_write_csv(folder/'predictions.csv', preds)
     atomic_write_csv(folder/'history.csv', run.history)
-    atomic_write_json(folder/'result.json', result)
+    atomic_write_json(folder/'result.json', run.result)
     mark_done(folder, RUN_FILES, step=loop.step)
     shutil.rmtree(folder/CHECKPOINTS, ignore_errors=True)
     return run
 
-# %% ../nbs/05_classifier.ipynb #35a3495a
+# %% ../nbs/05_classifier.ipynb #fcbfea79
 def _small_stem(cfg:ClassifierConfig, images:np.ndarray) -> bool:
     "Whether the ResNet gets the small-input stem: 'small', or 'auto' with images of at most 64 px."
     return cfg.stem == 'small' or (cfg.stem == 'auto' and max(images.shape[1:3]) <= 64)
 
 def _classifier_model(cfg:ClassifierConfig, cohort:pd.DataFrame, images:np.ndarray, model:nn.Module|None) -> nn.Module:
     "The model to train: `model`, else the config's ResNet (with local weights); its head must fit the task."
-    task, K = cohort.attrs['task'], n_classes_of(cohort)
-    n_out = head_size(task, K)
+    task, n_classes = cohort.attrs['task'], n_classes_of(cohort)
+    n_out = head_size(task, n_classes)
     H, W, C = images.shape[1:]
     if model is None: model = build_resnet(cfg.arch, n_out, cfg.width, _small_stem(cfg, images), C)
     if cfg.weights_path: load_local_weights(model, cfg.weights_path)
     got = _n_outputs(model, (C, H, W))
-    if got != n_out: raise ValueError(f"model has {got} outputs but task {task!r} with {K} classes needs {n_out} (see head_size)")
+    if got != n_out:
+        raise ValueError(f"model has {got} outputs but task {task!r} with {n_classes} classes needs {n_out} (see head_size)")
     return model
 
+# %% ../nbs/05_classifier.ipynb #413b01cd
 def _check_source(cfg:ClassifierConfig, train_source) -> None:
     "A custom batch source must be named in `cfg.source` (so that its runs are cached apart), and only then."
     if train_source is not None and cfg.source == 'real':
-        raise ValueError("a train_source was given but cfg.source is 'real': name the source (e.g. cfg.replace(source='diffusion_label:<hash>')) so that its runs are cached apart")
+        raise ValueError("a train_source was given but cfg.source is 'real': name the source "
+                         "(e.g. cfg.replace(source='diffusion_label:<hash>')) so that its runs are cached apart")
     if train_source is None and cfg.source != 'real': raise ValueError(f"cfg.source is {cfg.source!r} but no train_source was given")
 
-# %% ../nbs/05_classifier.ipynb #6cec9a41
+# %% ../nbs/05_classifier.ipynb #a7c71fe3
+def _default_source(cohort:pd.DataFrame, images:np.ndarray, loop:_Loop) -> CohortBatches:
+    "The cohort's train split as an indexed source: the config's sampler and group attribute, one seed per process."
+    cfg = loop.cfg
+    return CohortBatches(cohort, images, cfg.batch_size, 'train', _resolve_sampler(cfg), loop.attr,
+                         cfg.seed + loop.acc.process_index)
+
+def _run_steps(loop:_Loop, batches:Iterator[dict], cohort:pd.DataFrame, val:pd.DataFrame, images:np.ndarray,
+               folder:Path|None) -> None:
+    "Train to `cfg.steps`; evaluate every `eval_every` steps and at the end; with a folder, checkpoint but at the end."
+    cfg = loop.cfg
+    for _ in progress(range(loop.step, cfg.steps), desc=f'{cfg.method} seed {cfg.seed}'):
+        _train_step(loop, next(batches), cohort)
+        if loop.step % cfg.eval_every and loop.step != cfg.steps: continue
+        _evaluate(loop, val, images)
+        if folder is not None and loop.step < cfg.steps: _save_loop(loop, folder)
+
+# %% ../nbs/05_classifier.ipynb #d58708d5
 def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapter) with train and val_id rows
                      images:np.ndarray, # uint8 N x H x W x C array of the full cohort
                      cfg:ClassifierConfig, # method, model, budget, seed
@@ -673,20 +786,32 @@ def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapt
         return load_run(folder)
     set_seed(cfg.seed)
     loop = _start_loop(cohort, images, cfg, _classifier_model(cfg, cohort, images, model))
-    source = train_source if train_source is not None else CohortBatches(
-        cohort, images, cfg.batch_size, 'train', _resolve_sampler(cfg), loop.attr, cfg.seed + loop.acc.process_index)
-    if _restore_loop(loop, folder) and verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: resuming at step {loop.step} in {folder}')
-    val, batches = labeled_rows(cohort[cohort['split'] == 'val_id']), _batches(source, loop.step)
-    for _ in progress(range(loop.step, cfg.steps), desc=f'{cfg.method} seed {cfg.seed}'):
-        _train_step(loop, next(batches), cohort)
-        if loop.step % cfg.eval_every and loop.step != cfg.steps: continue
-        _evaluate(loop, val, images)
-        if folder is not None and loop.step < cfg.steps: _save_loop(loop, folder)
+    source = train_source if train_source is not None else _default_source(cohort, images, loop)
+    if _restore_loop(loop, folder) and verbose:
+        print(f'classifier run {cfg.method} seed {cfg.seed}: resuming at step {loop.step} in {folder}')
+    val = labeled_rows(cohort[cohort['split'] == 'val_id'])
+    _run_steps(loop, _batches(source, loop.step), cohort, val, images, folder)
     run = _finish_run(loop, cohort, images, folder)
     if folder is not None and verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: saved in {folder}')
     return run
 
-# %% ../nbs/05_classifier.ipynb #b86d25d1
+# %% ../nbs/05_classifier.ipynb #30c817a6
+def _split_metrics(run:ClassifierRun, cohort:pd.DataFrame, split:str|Sequence[str], group_attrs:list, n_boot:int,
+                   **kwargs) -> pd.DataFrame:
+    "`evaluate`'s table of a run's labeled predictions in the cohort split(s) `split`."
+    from fairdiff_nb.metrics import evaluate
+    a, task, label_cols = cohort.attrs, cohort.attrs['task'], label_columns(cohort)
+    split = [split] if isinstance(split, str) else list(split)
+    preds = run.predictions
+    sel = preds[preds['split'].isin(split) & preds[label_cols].notna().any(axis=1)]
+    if len(sel) == 0: raise ValueError(f"run {run.config.config_hash()} has no labeled predictions in split(s) {split}")
+    labels = sel[label_cols].to_numpy('float64', na_value=np.nan)
+    if task != 'multilabel': labels = labels[:, 0]
+    groups = {g: sel[g].astype(str).to_numpy() for g in group_attrs}
+    return evaluate(prediction_probs(sel), labels, groups, task, high_risk=a.get('high_risk') or None, n_boot=n_boot,
+                    seed=run.config.seed, **kwargs)
+
+# %% ../nbs/05_classifier.ipynb #f9c0fa11
 def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
                 cohort:pd.DataFrame, # the cohort it was trained on (task, high-risk classes)
                 splits:dict|None=None, # table name -> cohort split(s); default {'id': 'test_id', 'ood': 'test_ood'}
@@ -696,21 +821,13 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
                 **kwargs, # passed to `fairdiff_nb.metrics.evaluate`
                ) -> pd.DataFrame:
     "Tidy metrics table of a run on each split (via `fairdiff_nb.metrics.evaluate`), with method, seed and split columns."
-    from fairdiff_nb.metrics import evaluate
     if not isinstance(run, ClassifierRun): run = load_run(run)
-    a, task, label_cols = cohort.attrs, cohort.attrs['task'], label_columns(cohort)
     splits = splits or {'id': 'test_id', 'ood': 'test_ood'}
-    group_attrs = list(group_attrs) if group_attrs is not None else ['site', *a.get('attributes', [])]
+    group_attrs = list(group_attrs) if group_attrs is not None else ['site', *cohort.attrs.get('attributes', [])]
     method = method or (run.config.method if run.config.source == 'real' else run.config.source)
-    p = run.predictions; parts = []
-    for name, sp in splits.items():
-        sp = [sp] if isinstance(sp, str) else list(sp)
-        sel = p[p['split'].isin(sp) & p[label_cols].notna().any(axis=1)]
-        if len(sel) == 0: raise ValueError(f"run {run.config.config_hash()} has no labeled predictions in split(s) {sp}")
-        labels = sel[label_cols].to_numpy('float64', na_value=np.nan); labels = labels if task == 'multilabel' else labels[:, 0]
-        t = evaluate(prediction_probs(sel), labels, {g: sel[g].astype(str).to_numpy() for g in group_attrs}, task,
-                     high_risk=a.get('high_risk') or None, n_boot=n_boot, seed=run.config.seed, **kwargs)
-        parts.append(t.assign(split=name))
+    parts = [_split_metrics(run, cohort, sp, group_attrs, n_boot, **kwargs).assign(split=name) for name, sp in splits.items()]
     out = pd.concat(parts, ignore_index=True)
-    out.insert(0, 'split', out.pop('split')); out.insert(0, 'seed', run.config.seed); out.insert(0, 'method', method)
+    out.insert(0, 'split', out.pop('split'))
+    out.insert(0, 'seed', run.config.seed)
+    out.insert(0, 'method', method)
     return out

@@ -65,7 +65,9 @@ class TimestepClassifier(nn.Module):
         self.convs = nn.ModuleList(nn.Conv2d(i, o, 3, 1 if k == 0 else 2, 1) for k, (i, o) in enumerate(zip([channels] + ws, ws)))
         self.norms = nn.ModuleList(nn.GroupNorm(min(8, w), w) for w in ws)
         self.films = nn.ModuleList(nn.Linear(4*width, 2*w) for w in ws)
-        for f in self.films: nn.init.zeros_(f.weight); nn.init.zeros_(f.bias)
+        for film in self.films:  # FiLM starts as the identity: scale 1, shift 0
+            nn.init.zeros_(film.weight)
+            nn.init.zeros_(film.bias)
         self.head = nn.Linear(ws[-1], n_classes)
 
     def forward(self, x:torch.Tensor, t:torch.Tensor|None=None) -> torch.Tensor:
@@ -101,12 +103,13 @@ def is_gated(cfg:ClassNDiffConfig, step:int) -> bool:
     "Whether training step `step` adds the classifier loss on x0_hat to the denoiser (a function of seed and step only)."
     return bool(np.random.default_rng([cfg.diffusion.seed, step, 7]).random() < cfg.gate)
 
-# %% ../nbs/07_classndiff.ipynb #1e876408
+# %% ../nbs/07_classndiff.ipynb #d3f2106a
 def _masked_ce(logits:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
     "Cross-entropy over rows with a label (y >= 0); 0 when there is none."
     m = y >= 0
     return F.cross_entropy(logits[m], y[m]) if m.any() else logits.sum() * 0.
 
+# %% ../nbs/07_classndiff.ipynb #6ba1185f
 def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, sched,
                x0:torch.Tensor, # clean images in [-1, 1] (B, C, H, W)
                codes:torch.Tensor, # (B, n_fields) condition codes before dropout
@@ -161,32 +164,36 @@ def save_classndiff(m:ClassNDiff, out:str|Path) -> Path:
     mark_done(out, ['config.json', 'denoiser.safetensors', 'classifier.safetensors', 'train_log.csv'], step=m.step)
     return out
 
-# %% ../nbs/07_classndiff.ipynb #b9d5a65d
+# %% ../nbs/07_classndiff.ipynb #602b596b
 def _new_pair(cfg:ClassNDiffConfig, device) -> ClassNDiff:
     "A freshly initialised pair (seeded by the diffusion config's seed)."
     set_seed(cfg.diffusion.seed, deterministic=False)
     return ClassNDiff(cfg, DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device))
 
+# %% ../nbs/07_classndiff.ipynb #48a195f9
 def load_classndiff(out:str|Path, device:str|torch.device='cpu') -> ClassNDiff:
     "Load a finished run folder, else its last checkpoint (models in eval mode)."
     from safetensors.torch import load_file
     out = Path(out)
-    if not (out/'config.json').exists(): raise FileNotFoundError(f"{out/'config.json'} not found: not a Class-N-Diff run folder")
+    if not (out/'config.json').exists():
+        raise FileNotFoundError(f"{out/'config.json'} not found: not a Class-N-Diff run folder")
     cfg = ClassNDiffConfig.from_dict(json.loads((out/'config.json').read_text()))
     m = ClassNDiff(cfg, DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device))
     if is_finished(out):
         weights = {k: load_file(out/f'{k}.safetensors') for k in ('denoiser', 'classifier')}
-        m.step, m.log = json.loads((out/'done.json').read_text())['step'], pd.read_csv(out/'train_log.csv').values.tolist()
+        m.step = json.loads((out/'done.json').read_text())['step']
+        m.log = pd.read_csv(out/'train_log.csv').values.tolist()
     elif latest_checkpoint(out) is not None:
         weights, st = load_checkpoint(latest_checkpoint(out))
         m.step, m.log = st['step'], st['log']
     else: raise FileNotFoundError(f"{out} holds neither a finished Class-N-Diff run (done.json) nor a checkpoint")
     m.denoiser.load_state_dict(weights['denoiser'])
     m.classifier.load_state_dict(weights['classifier'])
-    m.denoiser.eval(); m.classifier.eval()
+    m.denoiser.eval()
+    m.classifier.eval()
     return m
 
-# %% ../nbs/07_classndiff.ipynb #99eae49c
+# %% ../nbs/07_classndiff.ipynb #27baeed6
 def _optimisers(cfg:ClassNDiffConfig, m:ClassNDiff) -> tuple[list, list]:
     "AdamW and the kit's warm-up schedule (constant after warm-up) for the denoiser and the classifier."
     d = cfg.denoiser_config
@@ -194,14 +201,17 @@ def _optimisers(cfg:ClassNDiffConfig, m:ClassNDiff) -> tuple[list, list]:
             torch.optim.AdamW(m.classifier.parameters(), lr=cfg.clf_lr, weight_decay=d.weight_decay)]
     return opts, [lr_schedule(o, d.steps, d.warmup_steps, 'constant') for o in opts]
 
+# %% ../nbs/07_classndiff.ipynb #b56bc8de
 def _resume_pair(out:Path|None, m:ClassNDiff, opts:list, scheds:list) -> None:
     "Restore the pair, its optimizers and schedules from the last checkpoint of `out`, if any."
-    ck = latest_checkpoint(out) if out is not None else None
-    if ck is None: return
-    weights, st = load_checkpoint(ck)
+    checkpoint = latest_checkpoint(out) if out is not None else None
+    if checkpoint is None: return
+    weights, st = load_checkpoint(checkpoint)
     m.denoiser.load_state_dict(weights['denoiser'])
     m.classifier.load_state_dict(weights['classifier'])
-    for o, s, so, ss in zip(opts, scheds, st['opts'], st['scheds']): o.load_state_dict(so); s.load_state_dict(ss)
+    for opt, sched, opt_state, sched_state in zip(opts, scheds, st['opts'], st['scheds']):
+        opt.load_state_dict(opt_state)
+        sched.load_state_dict(sched_state)
     m.step, m.log = st['step'], st['log']
 
 def _checkpoint_pair(out:Path, m:ClassNDiff, opts:list, scheds:list) -> Path:
@@ -214,24 +224,34 @@ def _checkpoint_pair(out:Path, m:ClassNDiff, opts:list, scheds:list) -> Path:
 def _joint_step(m:ClassNDiff, sched, images:np.ndarray, codes:torch.Tensor, opts:list, scheds:list, device) -> None:
     "One step of both models: the step's rows, generator and gate, the joint loss, clipping, both optimizers."
     cfg, d = m.cfg, m.cfg.denoiser_config
-    g = step_generator(d.seed, m.step)
+    generator = step_generator(d.seed, m.step)
     rows = np.sort(step_rows(len(images), d.batch_size, m.step, d.seed))
     gated = is_gated(cfg, m.step)
-    x0 = _clean_batch(images, rows, d.hflip, g).to(device)
-    r = joint_loss(cfg, m.denoiser, m.classifier, sched, x0, codes[torch.from_numpy(rows)], gated, g)
-    if not math.isfinite(r['loss'].item()): raise FloatingPointError(f"Class-N-Diff training: non-finite loss at step {m.step + 1}")
-    r['loss'].backward()
+    x0 = _clean_batch(images, rows, d.hflip, generator).to(device)
+    losses = joint_loss(cfg, m.denoiser, m.classifier, sched, x0, codes[torch.from_numpy(rows)], gated, generator)
+    if not math.isfinite(losses['loss'].item()):
+        raise FloatingPointError(f"Class-N-Diff training: non-finite loss at step {m.step + 1}")
+    losses['loss'].backward()
     if d.grad_clip:
         nn.utils.clip_grad_norm_(m.denoiser.parameters(), d.grad_clip)
         nn.utils.clip_grad_norm_(m.classifier.parameters(), d.grad_clip)
-    for o, s in zip(opts, scheds):
-        o.step()
-        s.step()
-        o.zero_grad(set_to_none=True)
+    for opt, lr_sched in zip(opts, scheds):
+        opt.step()
+        lr_sched.step()
+        opt.zero_grad(set_to_none=True)
     m.step += 1
-    m.log.append([m.step, int(gated), r['loss'].item(), r['diffusion'].item(), r['clf'].item()])
+    m.log.append([m.step, int(gated), losses['loss'].item(), losses['diffusion'].item(), losses['clf'].item()])
 
-# %% ../nbs/07_classndiff.ipynb #2b443820
+# %% ../nbs/07_classndiff.ipynb #b538bd28
+def _training_codes(d:DiffusionConfig, images:np.ndarray, conditions:dict) -> torch.Tensor:
+    "Check the training images and conditions of a joint run; return its (N, n_fields) condition codes."
+    check_images(images, (d.image_size, d.image_size, d.channels), 'training images')
+    if 'label' not in conditions: raise ValueError("conditions lack 'label': the classifier needs labels")
+    codes = condition_codes(d, conditions, strict=False)
+    if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
+    return codes
+
+# %% ../nbs/07_classndiff.ipynb #de09d172
 def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, seed from cfg.diffusion)
                    images:np.ndarray, # uint8 N x H x W x C
                    conditions:dict, # field -> int64 codes (N,), -1 = null (e.g. `encode_conditions` output)
@@ -242,23 +262,23 @@ def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, 
                   ) -> ClassNDiff:
     "Train a denoiser and a classifier jointly (Class-N-Diff), or resume / finish a run."
     d = cfg.denoiser_config
-    check_images(images, (d.image_size, d.image_size, d.channels), 'training images')
-    if 'label' not in conditions: raise ValueError("conditions lack 'label': the classifier needs labels")
-    codes = condition_codes(d, conditions, strict=False)
-    if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
+    codes = _training_codes(d, images, conditions)
     out = Path(out) if out is not None else None
     if out is not None and is_finished(out): return load_classndiff(out, device)
     m = _new_pair(cfg, device)
     opts, scheds = _optimisers(cfg, m)
     _resume_pair(out, m, opts, scheds)
     if out is not None: atomic_write_json(out/'config.json', cfg)
-    m.denoiser.train(); m.classifier.train()
+    m.denoiser.train()
+    m.classifier.train()
     sched, stop = noise_scheduler(d), min(stop_at if stop_at is not None else d.steps, d.steps)
     for _ in progress(range(m.step, stop), desc='Class-N-Diff training', every=log_every):
         _joint_step(m, sched, images, codes, opts, scheds, device)
-        if out is not None and (m.step == stop or (d.checkpoint_every and m.step % d.checkpoint_every == 0)): _checkpoint_pair(out, m, opts, scheds)
+        checkpoint_due = m.step == stop or (d.checkpoint_every and m.step % d.checkpoint_every == 0)
+        if out is not None and checkpoint_due: _checkpoint_pair(out, m, opts, scheds)
     if out is not None and m.step >= d.steps: save_classndiff(m, out)
-    m.denoiser.eval(); m.classifier.eval()
+    m.denoiser.eval()
+    m.classifier.eval()
     return m
 
 # %% ../nbs/07_classndiff.ipynb #1f8e11fd
@@ -296,9 +316,9 @@ def _guidance_hook(m:ClassNDiff, codes:torch.Tensor, y:torch.Tensor, scale:float
     train_sched = noise_scheduler(d)
     def hook(x, t, eps, rows):
         if not scale: return eps
-        c, yy = codes[rows].to(x.device), y[rows].to(x.device)
-        den = lambda z: predict_x0(train_sched, z, t, m.denoiser(z, t, c).float(), d.prediction_type)
-        return eps - scale * noise_coefficients(train_sched, t, x)[1] * classifier_grad(m.classifier, x, t, yy, den)
+        conds, target = codes[rows].to(x.device), y[rows].to(x.device)
+        denoise = lambda z: predict_x0(train_sched, z, t, m.denoiser(z, t, conds).float(), d.prediction_type)
+        return eps - scale * noise_coefficients(train_sched, t, x)[1] * classifier_grad(m.classifier, x, t, target, denoise)
     return hook
 
 # %% ../nbs/07_classndiff.ipynb #c352abad
@@ -329,5 +349,6 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
 def toy_square_class(images:np.ndarray) -> np.ndarray:
     "Class of toy-squares images by a pixel rule: 0 = red square, 1 = blue square, -1 = neither."
     x = images.astype(np.int16)
-    red = ((x[..., 0] > 150) & (x[..., 2] < 100)).sum((1, 2)); blue = ((x[..., 2] > 150) & (x[..., 0] < 100)).sum((1, 2))
+    red = ((x[..., 0] > 150) & (x[..., 2] < 100)).sum((1, 2))
+    blue = ((x[..., 2] > 150) & (x[..., 0] < 100)).sum((1, 2))
     return np.where((red > blue) & (red >= 4), 0, np.where((blue > red) & (blue >= 4), 1, -1))

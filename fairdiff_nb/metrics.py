@@ -50,7 +50,9 @@ def _check_probs(probs, task:str) -> np.ndarray:
     if not np.isfinite(p).all(): raise ValueError(f"probs contains {np.sum(~np.isfinite(p))} NaN or infinite values")
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"probs must be probabilities in [0, 1] (apply sigmoid / softmax to logits); got range [{p.min():.3g}, {p.max():.3g}]")
-    if task == 'binary' and p.ndim == 2 and p.shape[1] == 2: _check_rows_sum(p, task); p = p[:, 1]
+    if task == 'binary' and p.ndim == 2 and p.shape[1] == 2:
+        _check_rows_sum(p, task)
+        p = p[:, 1]
     want = 1 if task == 'binary' else 2
     if p.ndim != want or (task == 'multiclass' and p.shape[1] < 2):
         shape = '(N,) or (N, 2)' if task == 'binary' else '(N, K) with K >= 2' if task == 'multiclass' else '(N, L)'
@@ -197,7 +199,8 @@ def _case_columns(d:dict, n_bins:int) -> np.ndarray:
         v = (~np.isnan(y)).astype(float)
         cols = [_binary_columns(y[:, l], P[:, l], pred[:, l], v[:, l], n_bins, dt) for l in range(P.shape[1])]
     else:  # torchmetrics bins the top-label confidence in float32
-        K = P.shape[1]; oy, op = np.eye(K)[y.astype(int)], np.eye(K)[pred]
+        K = P.shape[1]
+        oy, op = np.eye(K)[y.astype(int)], np.eye(K)[pred]
         conf, right = P.max(1), (pred == y).astype(float)
         cols = [np.ones((len(y), 1)), oy, op, oy * op, np.eye(n_bins + 1)[_bin_index(conf, n_bins, torch.float32)] * (right - conf)[:, None]]
     hy = _is_high_risk(y, d['task'], hr)
@@ -239,7 +242,8 @@ def _task_metrics(d:dict, S:np.ndarray, A:np.ndarray, n_bins:int) -> dict:
         out = {m: _fixed_mean(np.stack([q[m] for q in per], 1)) for m in per[0] if not m.startswith('_')}
         for m in per[0]: out.update({f'{m}[{c}]': q[m] for c, q in zip(names, per)})
     else:
-        K = len(names); ny, npred, tpk = (S[:, 1 + i * K:1 + (i + 1) * K] for i in range(3))
+        K = len(names)
+        ny, npred, tpk = (S[:, 1 + i * K:1 + (i + 1) * K] for i in range(3))
         recall = tpk / ny
         spec = np.where(ny > 0, (n[:, None] - ny - npred + tpk) / (n[:, None] - ny), np.nan)
         out = dict(accuracy=tpk.sum(1) / n, balanced_accuracy=_fixed_mean(recall), roc_auc=_fixed_mean(A),
@@ -376,7 +380,9 @@ def _plan_evaluation(probs, labels, groups, task, high_risk, threshold, drop_mis
 # %% ../nbs/03_metrics.ipynb #755cc5ff
 def _ordered_map(f, items, n_threads:int):
     "`map(f, items)` on `n_threads` threads, in order, with at most `n_threads + 1` items in flight."
-    if n_threads <= 1: yield from map(f, items); return
+    if n_threads <= 1:
+        yield from map(f, items)
+        return
     with ThreadPoolExecutor(n_threads) as ex:
         pending = collections.deque()
         for it in items:
@@ -437,7 +443,9 @@ def _metric_rows(m, vals, subsets, plans, groups, n_boot, ci) -> list:
         rows += [(m, a, g, *_interval(v, n_boot, ci), len(subsets[(a, g)])) for g, v in zip(gs, V)]
         gap = _max_abs_interval([_pair_differences(V[ok])], n_boot, ci)
         rows.append((m, a, 'gap', *gap, sum(len(subsets[(a, g)]) for g, o in zip(gs, ok) if o)))
-        if not ok.any(): rows.append((m, a, 'worst', np.nan, np.nan, np.nan, 0)); continue
+        if not ok.any():
+            rows.append((m, a, 'worst', np.nan, np.nan, np.nan, 0))
+            continue
         worst = _extreme_interval(V[ok], _direction(m) == 'higher', n_boot, ci)
         g_worst = np.array(gs)[ok][np.flatnonzero(V[ok][:, 0] == worst[0])[0]]
         rows.append((m, a, 'worst', *worst, len(subsets[(a, g_worst)])))
@@ -476,6 +484,19 @@ def _metric_order(keys, per_class:bool) -> list[str]:
         if m == 'high_risk_sensitivity': out += [k for k in keys if k.startswith(OPERATING)]
     return out
 
+# %% ../nbs/03_metrics.ipynb #34234ba7
+def _check_resampling(n_boot, ci) -> None:
+    "Raise for a number of resamples that is not a non-negative int, or an interval level outside (0, 1)."
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0: raise ValueError(f"n_boot must be a non-negative int, got {n_boot!r}")
+    if not 0 < ci < 1: raise ValueError(f"ci must be in (0, 1), got {ci}")
+
+def _result_table(rows:list, d:dict, subsets:dict, plans:dict, **settings) -> pd.DataFrame:
+    "The tidy table of `rows`; its attrs hold the task, `settings`, high-risk classes, operating points and small groups."
+    df = pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n'])
+    df.attrs.update(task=d['task'], **settings, high_risk=d['high_risk'].tolist(), operating_points=d['ops'],
+                    small_groups=[(a, g, len(idx)) for (a, g), idx in subsets.items() if (a, g) not in plans])
+    return df
+
 # %% ../nbs/03_metrics.ipynb #1273ba8a
 def evaluate(probs, # predicted probabilities: binary (N,) of class 1 or (N, 2); multiclass (N, K); multilabel (N, L)
              labels, # class codes (N,) or multilabel 0/1 (N, L); -1 / NaN / pd.NA = missing
@@ -496,8 +517,7 @@ def evaluate(probs, # predicted probabilities: binary (N,) of class 1 or (N, 2);
              intersections=None, # tuples of attributes of `groups`, e.g. [('sex', 'age_group')]: adds attribute 'sex x age_group'
             ) -> pd.DataFrame:
     "Tidy table of metrics overall, per group, gap and worst group, with stratified bootstrap intervals."
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 0: raise ValueError(f"n_boot must be a non-negative int, got {n_boot!r}")
-    if not 0 < ci < 1: raise ValueError(f"ci must be in (0, 1), got {ci}")
+    _check_resampling(n_boot, ci)
     d, groups, subsets, plans = _plan_evaluation(probs, labels, groups, task, high_risk, threshold, drop_missing, class_names,
                                                  unknown, min_group_size, n_bins, operating_points, intersections)
     vals = _resample_values(d, plans, n_boot, seed, n_bins)
@@ -505,11 +525,8 @@ def evaluate(probs, # predicted probabilities: binary (N,) of class 1 or (N, 2);
     per_class = d['task'] == 'multilabel' if per_class is None else per_class
     rows = [r for m in _metric_order(vals[('all', 'all')], per_class) for r in _metric_rows(m, vals, subsets, plans, groups, n_boot, ci)]
     rows += _fairness_rows(d, vals, subsets, plans, groups, per_class, n_boot, ci)
-    df = pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n'])
-    df.attrs.update(task=d['task'], n_boot=n_boot, seed=seed, ci=ci, min_group_size=min_group_size, n_bins=n_bins,
-                    threshold=threshold, high_risk=d['high_risk'].tolist(), operating_points=d['ops'],
-                    small_groups=[(a, g, len(idx)) for (a, g), idx in subsets.items() if (a, g) not in plans])
-    return df
+    return _result_table(rows, d, subsets, plans, n_boot=n_boot, seed=seed, ci=ci, min_group_size=min_group_size,
+                         n_bins=n_bins, threshold=threshold)
 
 # %% ../nbs/03_metrics.ipynb #b9578fd4
 def cohort_groups(df:pd.DataFrame, # a cohort table (or a subset of one)
@@ -595,7 +612,7 @@ def seed_interval(values, # one value per seed; NaN (undefined in that seed) is 
     half = stats.t.ppf((1 + ci) / 2, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan
     return dict(mean=mean, sd=sd, ci_low=mean - half, ci_high=mean + half, n_seeds=n)
 
-# %% ../nbs/03_metrics.ipynb #a07c83db
+# %% ../nbs/03_metrics.ipynb #da491291
 SEED_KEYS = ('method', 'split', 'metric', 'attribute', 'group')  # the columns that name one value across seeds
 
 def _seed_keys(results:pd.DataFrame, by) -> list[str]:
@@ -608,6 +625,7 @@ def _seed_keys(results:pd.DataFrame, by) -> list[str]:
                                    f"({', '.join(map(str, results.loc[dup, by + ['seed']].iloc[0]))}); pass `by` with the column that tells them apart")
     return by
 
+# %% ../nbs/03_metrics.ipynb #5bceb0a3
 def seed_summary(results:pd.DataFrame, # one row per seed and value: columns `seed`, `value` and keys (e.g. `run_metrics` tables concatenated)
                  by=None, # key columns; default: those of method, split, metric, attribute, group present
                  ci:float=0.95, # level of the t-intervals

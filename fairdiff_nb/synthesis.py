@@ -35,9 +35,11 @@ def largest_remainder(weights:Sequence[float], # non-negative weights (e.g. clas
                      ) -> np.ndarray:
     "Integer counts summing to `n`, proportional to `weights` (largest-remainder rounding, ties to the lower index)."
     w = np.asarray(weights, float)
-    if w.ndim != 1 or len(w) == 0 or (w < 0).any() or w.sum() <= 0: raise ValueError(f"weights must be non-negative with a positive sum, got {list(w)}")
-    q = n * w / w.sum(); base = np.floor(q + 1e-9).astype(np.int64)
-    order = np.lexsort((np.arange(len(q)), -(q - base)))  # largest remainder first, ties by index
+    if w.ndim != 1 or len(w) == 0 or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"weights must be non-negative with a positive sum, got {list(w)}")
+    quota = n * w / w.sum()
+    base = np.floor(quota + 1e-9).astype(np.int64)
+    order = np.lexsort((np.arange(len(quota)), -(quota - base)))  # largest remainder first, ties by index
     base[order[:n - base.sum()]] += 1
     return base
 
@@ -46,7 +48,8 @@ def property_values(cohort:pd.DataFrame, # a cohort
                     splits:Sequence[str]=('train', 'unlabeled'), # splits whose values may be drawn
                    ) -> dict[str, list[str]]:
     "Values each property (each attribute, then 'site') is drawn from, in code order."
-    a = cohort.attrs; seen = cohort[cohort['split'].isin(splits)]
+    a = cohort.attrs
+    seen = cohort[cohort['split'].isin(splits)]
     out = {c: [v for v in a['attr_values'][c] if v in set(seen[c].astype(str))] for c in a['attributes']}
     out['site'] = [s for s in a['sites'] if s in set(seen['site'].astype(str))]
     return out
@@ -55,23 +58,55 @@ def property_values(cohort:pd.DataFrame, # a cohort
 def _deal_uniform(m:int, k:int, rng:np.random.Generator, balanced:bool) -> np.ndarray:
     "`m` codes in 0..k-1, uniform (balanced counts, random extras) and shuffled."
     if not balanced: return rng.integers(0, k, m)
-    counts = np.full(k, m // k); counts[rng.permutation(k)[:m % k]] += 1
+    counts = np.full(k, m // k)
+    counts[rng.permutation(k)[:m % k]] += 1
     return rng.permutation(np.repeat(np.arange(k), counts))
 
 # %% ../nbs/06_synthesis.ipynb #ccf99848
 def _plan_frame(cohort:pd.DataFrame, lab:np.ndarray, props:dict[str, np.ndarray], label_cols:list) -> pd.DataFrame:
     "The plan table from label codes (n x L) and property codes."
-    a = cohort.attrs; n = len(lab)
+    a = cohort.attrs
+    n = len(lab)
     df = pd.DataFrame({'image': np.arange(n)})
     for j, c in enumerate(label_cols): df[c] = pd.arrays.IntegerArray(np.maximum(lab[:, j], 0), lab[:, j] < 0)
     names = {**{c: a['attr_values'][c] for c in a['attributes']}, 'site': a['sites']}
-    for p, codes in props.items(): df[p] = np.where(codes >= 0, np.asarray(names[p], object)[np.maximum(codes, 0)], UNKNOWN).astype(str)
-    df['patient'] = [f'synthetic_{i}' for i in range(n)]; df['split'] = 'train'; df['synthetic'] = True
+    for p, codes in props.items():
+        df[p] = np.where(codes >= 0, np.asarray(names[p], object)[np.maximum(codes, 0)], UNKNOWN).astype(str)
+    df['patient'] = [f'synthetic_{i}' for i in range(n)]
+    df['split'] = 'train'
+    df['synthetic'] = True
     for j, c in enumerate(label_cols): df[f'cond_{c}'] = lab[:, j].astype(np.int64)
     for p, codes in props.items(): df[f'cond_{p}'] = codes.astype(np.int64)
     return df[['image', *label_cols, 'site', 'patient', 'split', *a['attributes'], 'synthetic', *[c for c in df if c.startswith('cond_')]]]
 
-# %% ../nbs/06_synthesis.ipynb #4a84c49c
+# %% ../nbs/06_synthesis.ipynb #2351479d
+def _draw_properties(cohort:pd.DataFrame, pools:dict[str, list], group:np.ndarray, n_groups:int, mode:str, balanced:bool,
+                     rng:np.random.Generator) -> dict[str, np.ndarray]:
+    "Property codes of the plan rows (-1 = null): in each of the `n_groups` label groups, uniform over `pools`."
+    props = {}
+    for p, values in pools.items():
+        props[p] = np.full(len(group), -1, np.int64)
+        if mode == 'label' or not values: continue
+        full = list(cohort.attrs['attr_values'][p]) if p != 'site' else list(cohort.attrs['sites'])
+        allowed = np.array([full.index(v) for v in values])
+        for g in range(n_groups):  # every group draws, even an empty one: the stream of `rng` stays that of the plan
+            props[p][group == g] = allowed[_deal_uniform(int((group == g).sum()), len(values), rng, balanced)]
+    return props
+
+# %% ../nbs/06_synthesis.ipynb #bc43fe52
+def _plan_rows(cohort:pd.DataFrame, n:int, mode:str) -> pd.DataFrame:
+    "The labeled training rows a plan of `n` images in `mode` is drawn from; an error for a request that cannot be met."
+    if mode not in MODES: raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    a = cohort.attrs
+    tr = labeled_train(cohort)
+    if len(tr) == 0: raise ValueError(f"cohort {a.get('name', '')!r} has no labeled training rows (split == 'train' with a label); "
+                                      f"rows per split: {cohort['split'].value_counts().to_dict()}")
+    if not isinstance(n, (int, np.integer)) or n < len(a['classes']):
+        raise ValueError(f"n={n!r} is smaller than the number of classes {len(a['classes'])} {a['classes']}; "
+                         f"ask for at least {len(a['classes'])} images")
+    return tr
+
+# %% ../nbs/06_synthesis.ipynb #338cb4ab
 def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labeled training rows)
                   n:int, # number of images to sample
                   seed:int=0, # seed of the property draw and of the row order
@@ -80,24 +115,19 @@ def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labe
                   property_splits:Sequence[str]=('train', 'unlabeled'), # splits whose property values may be drawn
                  ) -> pd.DataFrame:
     "Conditions to sample: real training label prevalence kept (exact counts), properties uniform."
-    if mode not in MODES: raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    a = cohort.attrs; label_cols = label_columns(cohort); tr = labeled_train(cohort)
-    if len(tr) == 0: raise ValueError(f"cohort {a.get('name', '')!r} has no labeled training rows (split == 'train' with a label); rows per split: {cohort['split'].value_counts().to_dict()}")
-    if not isinstance(n, (int, np.integer)) or n < len(a['classes']): raise ValueError(f"n={n!r} is smaller than the number of classes {len(a['classes'])} {a['classes']}; ask for at least {len(a['classes'])} images")
+    tr = _plan_rows(cohort, n, mode)
+    a = cohort.attrs
+    label_cols = label_columns(cohort)
     codes = np.stack([tr[c].astype('Int64').fillna(-1).to_numpy(np.int64) for c in label_cols], 1)
     combos, counts = np.unique(codes, axis=0, return_counts=True)  # one combo per class (multilabel: per label vector)
     group = np.repeat(np.arange(len(combos)), largest_remainder(counts, int(n)))
-    rng = np.random.default_rng(seed); pools = property_values(cohort, property_splits); props = {}
-    for p, values in pools.items():
-        props[p] = np.full(int(n), -1, np.int64)
-        if mode == 'label' or not values: continue
-        full = list(a['attr_values'][p]) if p != 'site' else list(a['sites'])
-        allowed = np.array([full.index(v) for v in values])
-        for g in range(len(combos)): props[p][group == g] = allowed[_deal_uniform(int((group == g).sum()), len(values), rng, balanced)]
+    rng = np.random.default_rng(seed)
+    props = _draw_properties(cohort, property_values(cohort, property_splits), group, len(combos), mode, balanced, rng)
     order = rng.permutation(int(n))  # mix classes along the plan so that every batch holds all of them
     plan = _plan_frame(cohort, combos[group][order], {p: v[order] for p, v in props.items()}, label_cols)
     plan.attrs = {k: copy.deepcopy(v) for k, v in a.items() if k not in ('image_root', 'image_array', 'split_spec')}
-    plan.attrs.update(name=f"{a.get('name', 'cohort')}_synthetic", split_spec={}, plan=dict(mode=mode, n=int(n), seed=int(seed), balanced=balanced))
+    plan.attrs.update(name=f"{a.get('name', 'cohort')}_synthetic", split_spec={},
+                      plan=dict(mode=mode, n=int(n), seed=int(seed), balanced=balanced))
     return plan
 
 # %% ../nbs/06_synthesis.ipynb #3e707d72
@@ -150,16 +180,19 @@ def plan_conditions(plan:pd.DataFrame, # a checked sampling plan or synthetic co
     out['site'] = plan['cond_site'].to_numpy(np.int64)
     return out
 
-# %% ../nbs/06_synthesis.ipynb #662924c5
+# %% ../nbs/06_synthesis.ipynb #1498bf34
 def _fingerprint(plan:pd.DataFrame, **settings) -> str:
     "Hash of everything that determines a synthetic cohort: conditions, labels, attrs, settings."
     h = hashlib.sha256()
-    for k, v in plan_conditions(plan).items(): h.update(k.encode()); h.update(np.ascontiguousarray(v).tobytes())
+    for k, v in plan_conditions(plan).items():
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(v).tobytes())
     for c in label_columns(plan): h.update(plan[c].astype('Int64').fillna(-1).to_numpy(np.int64).tobytes())
     keep = {k: plan.attrs[k] for k in ('task', 'classes', 'attributes', 'sites', 'attr_values', 'label_cols') if k in plan.attrs}
     h.update(json.dumps([keep, settings], sort_keys=True, default=str).encode())
     return h.hexdigest()[:12]
 
+# %% ../nbs/06_synthesis.ipynb #c4e9db49
 def _batch_seed(seed:int, b:int) -> int: return (int(seed) * 1_000_003 + b) % 2**63
 
 def _takes_generator(fn:Callable) -> bool:
@@ -179,30 +212,38 @@ def _as_images(x, m:int, b:int) -> np.ndarray:
 
 def _save_npy(path:Path, x:np.ndarray) -> Path:
     "Save an array as .npy atomically."
-    buf = io.BytesIO(); np.save(buf, x); return atomic_write_bytes(path, buf.getvalue())
+    buf = io.BytesIO()
+    np.save(buf, x)
+    return atomic_write_bytes(path, buf.getvalue())
 
 # %% ../nbs/06_synthesis.ipynb #d534f726
-def _sample_batch(sample_fn:Callable, conds:dict[str, np.ndarray], sl:slice, s:int, gen:bool):
-    "Call `sample_fn` on the rows `sl` of `conds` under seed `s`, leaving the caller's RNG state untouched."
-    c = {k: torch.from_numpy(np.array(v[sl])) for k, v in conds.items()}
+def _sample_batch(sample_fn:Callable, conds:dict[str, np.ndarray], rows:slice, seed:int, pass_generator:bool):
+    "Call `sample_fn` on the rows `rows` of `conds` under seed `seed`, leaving the caller's RNG state untouched."
+    batch_conds = {k: torch.from_numpy(np.array(v[rows])) for k, v in conds.items()}
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
         with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
-            torch.manual_seed(s); np.random.seed(s % 2**32); random.seed(s)
-            return sample_fn(c, generator=torch_generator(s)) if gen else sample_fn(c)
-    finally: np.random.set_state(np_state); random.setstate(py_state)
+            torch.manual_seed(seed)
+            np.random.seed(seed % 2**32)
+            random.seed(seed)
+            return sample_fn(batch_conds, generator=torch_generator(seed)) if pass_generator else sample_fn(batch_conds)
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
 
 # %% ../nbs/06_synthesis.ipynb #628b98c5
-def _assemble(part:Path, nb:int, n:int, batch_size:int) -> None:
+def _assemble(part:Path, n_batches:int, n:int, batch_size:int) -> None:
     "Concatenate the batch files of `part` into `part/images.npy` (via a memmap, so memory stays small)."
     first = np.load(part/'batches'/f'{0:06d}.npy', mmap_mode='r')
     tmp = part/f'.images.{os.getpid()}.npy.tmp'
     out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(n,) + first.shape[1:])
-    for b in range(nb):
+    for b in range(n_batches):
         x = np.load(part/'batches'/f'{b:06d}.npy', mmap_mode='r')
-        if x.shape[1:] != first.shape[1:]: raise ValueError(f"sample_fn returned images of shape {x.shape[1:]} in batch {b} but {first.shape[1:]} in batch 0")
+        if x.shape[1:] != first.shape[1:]:
+            raise ValueError(f"sample_fn returned images of shape {x.shape[1:]} in batch {b} but {first.shape[1:]} in batch 0")
         out[b * batch_size:b * batch_size + len(x)] = x
-    out.flush(); del out
+    out.flush()
+    del out
     with open(tmp, 'rb+') as f: os.fsync(f.fileno())
     os.replace(tmp, part/'images.npy')
 
@@ -213,7 +254,8 @@ def load_synthetic_cohort(folder:str|Path, # a finished `synthetic-<fingerprint>
     folder = Path(folder)
     for f in ('meta.json', 'cohort.csv', 'images.npy'):
         if not (folder/f).is_file(): raise FileNotFoundError(f"{str(folder/f)!r} not found: {str(folder)!r} is not a finished synthetic cohort")
-    meta = json.loads((folder/'meta.json').read_text()); a = meta['attrs']
+    meta = json.loads((folder/'meta.json').read_text())
+    a = meta['attrs']
     df = pd.read_csv(folder/'cohort.csv', dtype=str, keep_default_na=False)
     for c in label_columns(a): df[c] = pd.array(df[c].replace('', None), dtype='Int64')
     for c in df.columns:
@@ -222,7 +264,23 @@ def load_synthetic_cohort(folder:str|Path, # a finished `synthetic-<fingerprint>
     df.attrs = {**a, 'image_array': str((folder/'images.npy').resolve())}
     return np.load(folder/'images.npy', mmap_mode='r'), df
 
-# %% ../nbs/06_synthesis.ipynb #e52d0687
+# %% ../nbs/06_synthesis.ipynb #58c77c67
+def _sample_missing_batches(plan:pd.DataFrame, sample_fn:Callable, part:Path, batch_size:int, seed:int, desc:str,
+                            name:str) -> int:
+    "Sample the batches of `plan` that `part/batches` does not hold yet, one .npy file each; return the number of batches."
+    conds = plan_conditions(plan)
+    n = len(plan)
+    n_batches = math.ceil(n / batch_size)
+    pass_generator = _takes_generator(sample_fn)
+    todo = [b for b in range(n_batches) if not (part/'batches'/f'{b:06d}.npy').is_file()]
+    if len(todo) < n_batches: log.info(f"resuming {name}: {n_batches - len(todo)} of {n_batches} batches already sampled")
+    for b in progress(todo, desc=desc):
+        rows = slice(b * batch_size, min(n, (b + 1) * batch_size))
+        x = _sample_batch(sample_fn, conds, rows, _batch_seed(seed, b), pass_generator)
+        _save_npy(part/'batches'/f'{b:06d}.npy', _as_images(x, rows.stop - rows.start, b))
+    return n_batches
+
+# %% ../nbs/06_synthesis.ipynb #f4743cfe
 def sample_synthetic_cohort(plan:pd.DataFrame, # a sampling plan (see `sampling_plan`)
                             sample_fn:Callable, # conds dict[str, LongTensor] -> uint8 N x H x W x 3 (tensor or array)
                             out_dir:str|Path, # folder that holds synthetic cohorts (one sub-folder per fingerprint)
@@ -233,26 +291,26 @@ def sample_synthetic_cohort(plan:pd.DataFrame, # a sampling plan (see `sampling_
                            ) -> tuple[np.ndarray, pd.DataFrame]:
     "Sample the plan batch by batch into `out_dir` (atomic, resumable, reused); return (images, cohort)."
     check_plan(plan)
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1: raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if len(plan) == 0: raise ValueError("the plan is empty: nothing to sample")
-    fp = _fingerprint(plan, batch_size=int(batch_size), seed=int(seed), generator_id=str(generator_id))
-    out_dir = Path(out_dir); final = out_dir/f'synthetic-{fp}'
+    settings = dict(batch_size=int(batch_size), seed=int(seed), generator_id=str(generator_id))
+    fingerprint = _fingerprint(plan, **settings)
+    out_dir = Path(out_dir)
+    final = out_dir/f'synthetic-{fingerprint}'
     if (final/'meta.json').is_file(): return load_synthetic_cohort(final)
-    part = out_dir/f'.synthetic-{fp}.partial'; (part/'batches').mkdir(parents=True, exist_ok=True)
-    conds = plan_conditions(plan); n = len(plan); nb = math.ceil(n / batch_size); gen = _takes_generator(sample_fn)
-    todo = [b for b in range(nb) if not (part/'batches'/f'{b:06d}.npy').is_file()]
-    if len(todo) < nb: log.info(f"resuming {final.name}: {nb - len(todo)} of {nb} batches already sampled")
-    for b in progress(todo, desc=desc):
-        sl = slice(b * batch_size, min(n, (b + 1) * batch_size))
-        x = _as_images(_sample_batch(sample_fn, conds, sl, _batch_seed(seed, b), gen), sl.stop - sl.start, b)
-        _save_npy(part/'batches'/f'{b:06d}.npy', x)
-    _assemble(part, nb, n, batch_size)
-    return _finish(plan, part, final, fp, dict(batch_size=int(batch_size), seed=int(seed), generator_id=str(generator_id)))
+    part = out_dir/f'.synthetic-{fingerprint}.partial'
+    (part/'batches').mkdir(parents=True, exist_ok=True)
+    n_batches = _sample_missing_batches(plan, sample_fn, part, batch_size, seed, desc, final.name)
+    _assemble(part, n_batches, len(plan), batch_size)
+    return _finish(plan, part, final, fingerprint, settings)
 
 # %% ../nbs/06_synthesis.ipynb #c40a1cd8
 def _finish(plan:pd.DataFrame, part:Path, final:Path, fp:str, settings:dict) -> tuple[np.ndarray, pd.DataFrame]:
     "Write the table and meta into the partial folder, then publish it with one rename."
-    df = plan.reset_index(drop=True).copy(); df['image'] = np.arange(len(df)); df['synthetic'] = True
+    df = plan.reset_index(drop=True).copy()
+    df['image'] = np.arange(len(df))
+    df['synthetic'] = True
     attrs = {k: v for k, v in plan.attrs.items() if k != 'image_array'}
     atomic_write_csv(part/'cohort.csv', df)
     atomic_write_json(part/'meta.json', dict(fingerprint=fp, n=len(df), attrs=attrs, **settings))
@@ -270,9 +328,11 @@ def shuffled_labels(synth:pd.DataFrame, # a synthetic cohort
     "The same synthetic images with their labels permuted across images (prevalence kept)."
     require_columns(synth, ['synthetic'], 'synthetic cohort')
     perm = np.random.default_rng(seed).permutation(len(synth))
-    out = synth.copy(); out.attrs = copy.deepcopy(synth.attrs)
+    out = synth.copy()
+    out.attrs = copy.deepcopy(synth.attrs)
     for c in label_columns(synth): out[c] = synth[c].array[perm]
-    out.attrs['name'] = f"{synth.attrs.get('name', 'synthetic')}_shuffled"; out.attrs['labels_shuffled'] = dict(seed=int(seed))
+    out.attrs['name'] = f"{synth.attrs.get('name', 'synthetic')}_shuffled"
+    out.attrs['labels_shuffled'] = dict(seed=int(seed))
     return out
 
 # %% ../nbs/06_synthesis.ipynb #a8bc403c
@@ -283,12 +343,16 @@ class SyntheticDataset(torch.utils.data.Dataset):
                  transform:Callable|None=None, # maps a float C x H x W tensor in [0, 1] to a tensor
                 ):
         check_plan(df)
-        if images.ndim != 4 or images.dtype != np.uint8: raise ValueError(f"images must be uint8 N x H x W x C, got {images.dtype} {images.shape}")
-        self.rows = df.index.to_numpy(np.int64); self.images, self.transform = images, transform
-        if len(self.rows) and self.rows.max() >= len(images): raise IndexError(f"synthetic row {int(self.rows.max())} is outside the image array of {len(images)} images")
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError(f"images must be uint8 N x H x W x C, got {images.dtype} {images.shape}")
+        self.rows = df.index.to_numpy(np.int64)
+        self.images, self.transform = images, transform
+        if len(self.rows) and self.rows.max() >= len(images):
+            raise IndexError(f"synthetic row {int(self.rows.max())} is outside the image array of {len(images)} images")
         lab = np.stack([df[c].astype('Int64').fillna(-1).to_numpy(np.int64) for c in label_columns(df)], 1)
         self.labels = torch.from_numpy(lab if df.attrs.get('task') == 'multilabel' else lab[:, 0])
-        self.attrs = torch.from_numpy(np.stack([np.array(df[f'cond_{a}'], np.int64) for a in df.attrs['attributes']] or [np.zeros((0, len(df)), np.int64)]).reshape(-1, len(df)).T.copy())
+        attr_codes = [np.array(df[f'cond_{a}'], np.int64) for a in df.attrs['attributes']] or [np.zeros((0, len(df)), np.int64)]
+        self.attrs = torch.from_numpy(np.stack(attr_codes).reshape(-1, len(df)).T.copy())
         self.sites = torch.from_numpy(np.array(df['cond_site'], np.int64))
     def __len__(self): return len(self.rows)
 
@@ -363,21 +427,25 @@ class MixedDataset(torch.utils.data.Dataset):
             if a != b: raise ValueError(f"real images are {tuple(a)} but synthetic images are {tuple(b)} (C x H x W); sample at the real size")
     def __len__(self): return self.n_real + (len(self.synth) if self.synth is not None else 0)
     def __getitem__(self, i:int) -> dict:
-        s = i >= self.n_real; d = dict((self.synth[i - self.n_real] if s else self.real[i]).items())
-        return d | {'synthetic': torch.tensor(s)}
+        is_synth = i >= self.n_real
+        item = dict((self.synth[i - self.n_real] if is_synth else self.real[i]).items())
+        return item | {'synthetic': torch.tensor(is_synth)}
 
 # %% ../nbs/06_synthesis.ipynb #aaca2cfe
 @patch
 def __getitems__(self:MixedDataset, idx:Sequence[int]) -> CohortBatch:
     "A collated batch: real and synthetic parts gathered separately, returned in the order of `idx`."
-    idx = np.asarray(idx, np.int64); m = idx >= self.n_real
-    parts = [(np.flatnonzero(~m), self.real.__getitems__(idx[~m].tolist())) if (~m).any() else None,
-             (np.flatnonzero(m), self.synth.__getitems__((idx[m] - self.n_real).tolist())) if m.any() else None]
+    idx = np.asarray(idx, np.int64)
+    is_synth = idx >= self.n_real
+    real, synth = ~is_synth, is_synth
+    parts = [(np.flatnonzero(real), self.real.__getitems__(idx[real].tolist())) if real.any() else None,
+             (np.flatnonzero(synth), self.synth.__getitems__((idx[synth] - self.n_real).tolist())) if synth.any() else None]
     parts = [p for p in parts if p is not None]
-    pos = np.concatenate([p[0] for p in parts]); where = None if (np.diff(pos) > 0).all() else torch.from_numpy(np.argsort(pos, kind='stable'))
+    pos = np.concatenate([p[0] for p in parts])
+    where = None if (np.diff(pos) > 0).all() else torch.from_numpy(np.argsort(pos, kind='stable'))
     join = lambda k: parts[0][1][k] if len(parts) == 1 else torch.cat([p[1][k] for p in parts])
     out = CohortBatch({k: join(k) if where is None else join(k)[where] for k in ('image', 'label', 'attrs', 'site', 'row')})
-    out['synthetic'] = torch.from_numpy(m)
+    out['synthetic'] = torch.from_numpy(is_synth)
     if self.uint8: out['image'] = out['image'].mul(255).round_().to(torch.uint8)  # exact for untransformed images
     return out
 
@@ -389,7 +457,7 @@ def check_compatible(real:pd.DataFrame, # the real cohort
     for k in ('task', 'classes', 'attributes', 'sites', 'attr_values'):
         if real.attrs.get(k) != synth.attrs.get(k): raise ValueError(f"synthetic cohort attrs[{k!r}] = {synth.attrs.get(k)} differs from the real cohort's {real.attrs.get(k)}")
 
-# %% ../nbs/06_synthesis.ipynb #edbbc606
+# %% ../nbs/06_synthesis.ipynb #c61bcf25
 class MixedLoader(torch.utils.data.DataLoader):
     "A DataLoader over a `MixedBatchSampler` that is also an *indexed* batch source: `batch(step)` gives batch `step`."
     def __init__(self, dataset:MixedDataset, batch_sampler:MixedBatchSampler, **kwargs):
@@ -398,6 +466,7 @@ class MixedLoader(torch.utils.data.DataLoader):
         "The batch of training step `step`, without iterating up to it."
         return self.collate_fn(self.dataset.__getitems__(self.batch_sampler.batch(step)))
 
+# %% ../nbs/06_synthesis.ipynb #d1c1bb82
 def mixed_loader(real:pd.DataFrame, # the real cohort (its labeled training rows are used)
                  real_images:np.ndarray, # the real cohort's full uint8 image array
                  synth:pd.DataFrame|None, # synthetic cohort (None only with ratio 0)
@@ -413,9 +482,11 @@ def mixed_loader(real:pd.DataFrame, # the real cohort (its labeled training rows
                 ) -> MixedLoader:
     "Step-based loader of batches with exactly round(ratio * batch_size) synthetic images each."
     if not 0 <= ratio <= 1: raise ValueError(f"ratio (synthetic fraction per batch) must be in [0, 1], got {ratio}")
-    tr = labeled_train(real)
+    train = labeled_train(real)
     if synth is not None: check_compatible(real, synth)
-    sds = SyntheticDataset(synth, synth_images, transform) if synth is not None else None
-    ds = MixedDataset(CohortDataset(tr, real_images, transform), sds, uint8)
-    sampler = MixedBatchSampler(len(tr), len(sds) if sds is not None else 0, batch_size, ratio, seed, steps, start_step)
-    return MixedLoader(ds, batch_sampler=sampler, collate_fn=collate_batch, num_workers=num_workers, persistent_workers=num_workers > 0)
+    synth_ds = SyntheticDataset(synth, synth_images, transform) if synth is not None else None
+    dataset = MixedDataset(CohortDataset(train, real_images, transform), synth_ds, uint8)
+    n_synth = len(synth_ds) if synth_ds is not None else 0
+    sampler = MixedBatchSampler(len(train), n_synth, batch_size, ratio, seed, steps, start_step)
+    return MixedLoader(dataset, batch_sampler=sampler, collate_fn=collate_batch, num_workers=num_workers,
+                       persistent_workers=num_workers > 0)
