@@ -12,7 +12,7 @@ from .core import Config, atomic_write_csv, atomic_write_text, run_folder
 from .training import is_finished, cached_table
 from .data import load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
-from .diffusion import DiffusionConfig, fit_diffusion, load_diffusion, sample, dropout_groups
+from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups
 from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
@@ -339,10 +339,18 @@ def _report_header(cfg:ProtocolConfig) -> list[str]:
              f"methods mix a fraction r = {cfg.ratio} of synthetic images into every batch. Values: mean ± s.d. over seeds (%).", '',
              f"Sampling: {cfg.sampler}, {cfg.sample_steps} steps, guidance {cfg.guidance}, composition `{cfg.compose}`; "
              f"{cfg.n_synthetic} synthetic images per conditioning mode.", '']
-    if not cfg.separate_label_model and 'diffusion_label' in cfg.methods:
-        lines += ["Note: one diffusion model trained with per-field condition dropout serves both conditioning modes here "
-                  "(`diffusion_label` samples with the properties nulled); the `paper` preset trains a separate label-only model.", '']
+    if not cfg.separate_label_model and 'diffusion_label' in cfg.methods: lines += [_shared_model_note(cfg), '']
     return lines
+
+def _shared_model_note(cfg:ProtocolConfig) -> str:
+    "What the report says when one diffusion model serves both conditioning modes: its dropout, from the config."
+    gen = diffusion_config(cfg.diffusion_preset, **dict(cfg.diffusion_options))
+    if gen.dropout == 'group':
+        share = gen.p_drop * (1 - gen.p_drop) * (1 - gen.p_drop_all)
+        how = f"group condition dropout (p = {gen.p_drop}): a labeled row trains the label-only condition {share:.0%} of the time"
+    else: how = f"per-field condition dropout (p = {gen.p_drop}): the label-only condition is trained only when every property is nulled at once"
+    return ("Note: one diffusion model serves both conditioning modes here (`diffusion_label` samples with the properties "
+            f"nulled); it was trained with {how}.")
 
 def _quality_section(quality:pd.DataFrame) -> list[str]:
     "The report's synthetic-quality section: one table per scored method."
