@@ -12,7 +12,7 @@ import torch.nn as nn, torch.nn.functional as F
 from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
 from fastcore.basics import patch
 from .core import Config, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
-from .training import (scale_uint8, check_images, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
+from .training import (scale_uint8, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .data import encode_conditions, check_cohort, label_columns, labeled_rows, UNKNOWN
 

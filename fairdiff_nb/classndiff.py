@@ -4,14 +4,14 @@
 
 # %% ../nbs/07_classndiff.ipynb #3a1e1480
 from __future__ import annotations
-import dataclasses, json, math, time
+import dataclasses, json, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule,
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
-from .diffusion import (DiffusionConfig, diffusion_config, toy_squares, condition_codes, drop_conditions,
-                                   DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, predict_eps, sample, dropout_groups)
+from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
+                                   DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, sample, dropout_groups)
 from .classifier import build_resnet
 
 # %% auto #0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #ea2df8f8
 from __future__ import annotations
-import dataclasses, hashlib, io, json, os, random, sys, tempfile, time
+import dataclasses, hashlib, json, os, random, sys, tempfile, time
 from pathlib import Path
 from typing import Any, Iterable
 

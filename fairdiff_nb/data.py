@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #0cd29594
 from __future__ import annotations
-import dataclasses, hashlib, io, json, logging, os, re, tempfile, time
+import dataclasses, hashlib, io, json, logging, os, re, time
 from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence

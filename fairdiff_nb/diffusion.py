@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_diffusion.ipynb #3fe7fc79
 from __future__ import annotations
-import dataclasses, io, json, math, os, time, warnings
+import dataclasses, io, json, math, time, warnings
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F

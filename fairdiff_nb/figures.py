@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import Sequence
 import numpy as np, pandas as pd
-import matplotlib, matplotlib.container, matplotlib.pyplot as plt
+import matplotlib.pyplot as plt
 from .core import atomic_write_bytes
 from .data import require_columns
 from .quality import to_markdown  # the markdown table writer lives with the quality tables

@@ -12,7 +12,7 @@ from torch import nn
 from fastcore.basics import patch
 from scipy.stats import binomtest
 from torchmetrics.image.fid import FrechetInceptionDistance
-from torchmetrics.image.kid import KernelInceptionDistance, poly_kernel
+from torchmetrics.image.kid import poly_kernel
 from .training import image_tensor, scale_uint8
 from .data import encode_conditions
 
