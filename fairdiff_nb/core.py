@@ -35,7 +35,9 @@ def set_seed(seed:int, # the seed for python, numpy and torch
             ) -> int:
     "Seed python, numpy and torch; return the seed."
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
@@ -106,11 +108,14 @@ def atomic_write_bytes(path:str|Path, # the file to write
                        data:bytes, # its whole content
                       ) -> Path:
     "Write `data` to `path` atomically (temp file in the same folder, fsync, rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
-            f.write(data); f.flush(); os.fsync(f.fileno())
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -166,7 +171,8 @@ def _interactive() -> bool:
 # %% ../nbs/00_core.ipynb #c1187b2a
 def _periodic(items, total, desc, every, file):
     "Yield from `items`, printing a one-line status at most every `every` seconds and once at the end."
-    start = last = time.monotonic(); i = 0
+    start = last = time.monotonic()
+    i = 0
     for i, x in enumerate(items, 1):
         yield x
         now = time.monotonic()

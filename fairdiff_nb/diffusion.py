@@ -33,7 +33,8 @@ def toy_squares(n:int, # number of images
     img = np.empty((n, size, size, 3), np.float32)
     img[:] = np.where(site[:, None, None, None] == 1, 0.8, 0.15)
     for i in range(n):
-        w = rng.integers(size//3, size//2 + 1); y, x = rng.integers(0, size - w + 1, 2)
+        w = rng.integers(size//3, size//2 + 1)
+        y, x = rng.integers(0, size - w + 1, 2)
         img[i, y:y+w, x:x+w] = (0.9, 0.1, 0.1) if label[i] == 0 else (0.1, 0.1, 0.9)
     img = np.clip(img + rng.normal(0, 0.03, img.shape), 0, 1)
     codes = {'label': np.where(rng.random(n) < p_unlabeled, -1, label).astype(np.int64), 'site': site.astype(np.int64)}
