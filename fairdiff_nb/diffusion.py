@@ -771,6 +771,11 @@ def _decoded(model:DiffusionModel, x:torch.Tensor) -> np.ndarray:
         x = ae.decode(x / ae.scale).sample
     return image_array(x, signed=True)
 
+# %% ../nbs/04_diffusion.ipynb #d1bd08d9
+def _ticks(total:int, desc:str, show:bool):
+    "An iterator over `total` sampler steps that shows progress when `show` (the sampler advances it once per step)."
+    return iter(progress(range(total), desc=desc) if show else range(total))
+
 # %% ../nbs/04_diffusion.ipynb #2779b6ff
 @torch.no_grad()
 def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
@@ -798,8 +803,7 @@ def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
     run = _SamplingRun(model, sampler, steps, guidance, groups, generator if generator is not None else torch_generator(seed or 0),
                        eta, autocast, eps_hook, clip_sample)
     chunks = [slice(i, i + batch_size) for i in range(0, len(codes), batch_size)]
-    total = range(len(chunks) * steps)
-    ticks = iter(progress(total, desc=f'sampling {len(codes)} images ({sampler}-{steps}, w={guidance})') if show_progress else total)
+    ticks = _ticks(len(chunks) * steps, f'sampling {len(codes)} images ({sampler}-{steps}, w={guidance})', show_progress)
     out = [_decoded(model, _denoise_chunk(run, codes[sl].to(dev), uncond[sl].to(dev), sl, ticks)) for sl in chunks]
     next(ticks, None)
     return np.concatenate(out)
