@@ -92,10 +92,10 @@ def aggregate(results:pd.DataFrame, # a results table
     return g.agg(mean='mean', sd='std', n_seeds='count').reset_index()
 
 # %% ../nbs/10_figures.ipynb #10cfcc0a
-METHOD_ORDER = ('erm', 'randaugment', 'randaugment_std', 'oversample', 'focal', 'stain_jitter', 'groupdro',
+METHOD_ORDER = ('erm', 'randaugment', 'randaugment_std', 'oversample', 'focal', 'stain_jitter', 'color_jitter', 'groupdro',
                 'diffusion_label', 'diffusion_label_property', 'diffusion_shuffled', 'classndiff')
 METHOD_NAMES = {'erm': 'ERM', 'randaugment': 'RandAugment', 'randaugment_std': 'RandAugment + std. aug.',
-                'oversample': 'group oversampling', 'focal': 'focal loss', 'stain_jitter': 'stain jitter',
+                'oversample': 'group oversampling', 'focal': 'focal loss', 'stain_jitter': 'stain jitter', 'color_jitter': 'colour jitter',
                 'groupdro': 'GroupDRO', 'diffusion_label': 'diffusion (label)', 'diffusion_label_property': 'diffusion (label + property)',
                 'diffusion_shuffled': 'diffusion (shuffled labels)', 'classndiff': 'Class-N-Diff'}
 METRIC_NAMES = {'accuracy': 'top-1 accuracy', 'balanced_accuracy': 'balanced accuracy', 'roc_auc': 'ROC-AUC',
@@ -111,7 +111,7 @@ def method_order(methods) -> list[str]:
     return sorted(ms, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m))
 
 # %% ../nbs/10_figures.ipynb #3e016e88
-METHOD_COLORS = ('#7f7f7f', '#17becf', '#1f77b4', '#bcbd22', '#8c564b', '#2ca02c', '#e377c2', '#ff7f0e', '#d62728', '#9467bd', '#000000')
+METHOD_COLORS = ('#7f7f7f', '#17becf', '#1f77b4', '#bcbd22', '#8c564b', '#2ca02c', '#98df8a', '#e377c2', '#ff7f0e', '#d62728', '#9467bd', '#000000')
 
 def method_style(method:str) -> dict:
     "Fixed colour and marker of a method."
@@ -148,6 +148,10 @@ def _finish(fig, ax, path, legend=True, **kw):
     if path is not None: save_figure(fig, path)
     return fig
 
+def _say_empty(ax:plt.Axes, why:str) -> None:
+    "Write across empty axes that there is nothing to draw, and why (instead of blank axes)."
+    ax.text(0.5, 0.5, f'nothing to draw:\n{why}', ha='center', va='center', transform=ax.transAxes, fontsize=9, wrap=True)
+
 # %% ../nbs/10_figures.ipynb #dcd463be
 def plot_gap_vs_metric(results:pd.DataFrame, # a results table
                        metric:str, # e.g. 'accuracy'
@@ -163,7 +167,9 @@ def plot_gap_vs_metric(results:pd.DataFrame, # a results table
     x = aggregate(results, metric, split=split, methods=methods, ratio=ratio).set_index('method')
     y = aggregate(results, metric, attribute, 'gap', split=split, methods=methods, ratio=ratio).set_index('method')
     fig, ax = _fig_ax(ax, (6, 4.2))
-    for m in method_order(x.index.intersection(y.index)):
+    drawn = [m for m in method_order(x.index.intersection(y.index)) if np.isfinite(x.loc[m, 'mean']) and np.isfinite(y.loc[m, 'mean'])]
+    if not drawn: _say_empty(ax, f'no method has a finite {_attr_name(attribute)} gap in {_metric_name(metric)} on {SPLIT_NAMES.get(split, split)}\n(fewer than two groups with cases?)')
+    for m in drawn:
         ax.errorbar(scale * x.loc[m, 'mean'], scale * y.loc[m, 'mean'],
                     xerr=scale * np.nan_to_num(x.loc[m, 'sd']), yerr=scale * np.nan_to_num(y.loc[m, 'sd']),
                     linestyle='none', capsize=3, markersize=7, label=METHOD_NAMES.get(m, m), **method_style(m))
@@ -171,7 +177,7 @@ def plot_gap_vs_metric(results:pd.DataFrame, # a results table
     ax.set_xlabel(f'{split_name} {metric_name}{_unit(scale)}')
     ax.set_ylabel(f'{split_name} {_attr_name(attribute)} gap in {metric_name}{_unit(scale, True)}')
     ax.set_title(f'Fairness gap vs {metric_name} ({split_name}; mean ± s.d. over seeds)', fontsize=10)
-    return _finish(fig, ax, path, loc='center left', bbox_to_anchor=(1.01, 0.5))
+    return _finish(fig, ax, path, bool(drawn), loc='center left', bbox_to_anchor=(1.01, 0.5))
 
 # %% ../nbs/10_figures.ipynb #57f7ecad
 def plot_ood_bars(results:pd.DataFrame, # a results table
@@ -199,6 +205,7 @@ def plot_ood_bars(results:pd.DataFrame, # a results table
     ax.set_xlabel('method')
     ax.set_title(f'{_metric_name(metric)} per method (mean ± s.d. over seeds)', fontsize=10)
     ax.margins(y=0.12)
+    if not any(a['mean'].notna().any() for a in aggs.values()): _say_empty(ax, f'no finite {_metric_name(metric)} for any method')
     return _finish(fig, ax, path, title='split', loc='upper left', bbox_to_anchor=(1.01, 1))
 
 # %% ../nbs/10_figures.ipynb #95b697d3
