@@ -4,12 +4,13 @@
 
 # %% ../nbs/06_synthesis.ipynb #d3b7040d
 from __future__ import annotations
-import copy, hashlib, inspect, io, json, logging, math, os, random, shutil
+import copy, hashlib, inspect, json, logging, math, os, random, shutil
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
-from .core import atomic_write_bytes, atomic_write_csv, atomic_write_json, progress, torch_generator
-from .training import image_tensor, step_rows
+from .core import atomic_write_csv, atomic_write_json, progress, torch_generator
+from .training import (image_tensor, step_rows, save_npy, read_npy, read_json, read_table, mark_done, damaged_output,
+                                  move_aside, record_file, verified_file)
 from .data import UNKNOWN, CohortBatch, CohortDataset, collate_batch, require_columns, label_columns, labeled_rows
 from fastcore.basics import patch
 
@@ -210,11 +211,7 @@ def _as_images(x, m:int, b:int) -> np.ndarray:
         raise ValueError(f"sample_fn returned {x.dtype} {tuple(x.shape)} for batch {b} of {m} conditions; expected uint8 {m} x H x W x 3")
     return x
 
-def _save_npy(path:Path, x:np.ndarray) -> Path:
-    "Save an array as .npy atomically."
-    buf = io.BytesIO()
-    np.save(buf, x)
-    return atomic_write_bytes(path, buf.getvalue())
+def _batch_file(part:Path, b:int) -> Path: return part/'batches'/f'{b:06d}.npy'
 
 # %% ../nbs/06_synthesis.ipynb #d534f726
 def _sample_batch(sample_fn:Callable, conds:dict[str, np.ndarray], rows:slice, seed:int, pass_generator:bool):
@@ -234,11 +231,11 @@ def _sample_batch(sample_fn:Callable, conds:dict[str, np.ndarray], rows:slice, s
 # %% ../nbs/06_synthesis.ipynb #628b98c5
 def _assemble(part:Path, n_batches:int, n:int, batch_size:int) -> None:
     "Concatenate the batch files of `part` into `part/images.npy` (via a memmap, so memory stays small)."
-    first = np.load(part/'batches'/f'{0:06d}.npy', mmap_mode='r')
+    first = read_npy(_batch_file(part, 0))
     tmp = part/f'.images.{os.getpid()}.npy.tmp'
     out = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=(n,) + first.shape[1:])
     for b in range(n_batches):
-        x = np.load(part/'batches'/f'{b:06d}.npy', mmap_mode='r')
+        x = read_npy(_batch_file(part, b))
         if x.shape[1:] != first.shape[1:]:
             raise ValueError(f"sample_fn returned images of shape {x.shape[1:]} in batch {b} but {first.shape[1:]} in batch 0")
         out[b * batch_size:b * batch_size + len(x)] = x
@@ -248,37 +245,58 @@ def _assemble(part:Path, n_batches:int, n:int, batch_size:int) -> None:
     os.replace(tmp, part/'images.npy')
 
 # %% ../nbs/06_synthesis.ipynb #641c0caa
-def load_synthetic_cohort(folder:str|Path, # a finished `synthetic-<fingerprint>` folder
-                         ) -> tuple[np.ndarray, pd.DataFrame]:
-    "The (memory-mapped images, cohort) of a synthetic cohort written by `sample_synthetic_cohort`."
-    folder = Path(folder)
+def _cohort_files(folder:Path) -> tuple[dict, pd.DataFrame, np.ndarray]:
+    "meta, cohort table (strings) and memory-mapped images of a synthetic cohort folder, checked against `done.json` and each other."
     for f in ('meta.json', 'cohort.csv', 'images.npy'):
         if not (folder/f).is_file(): raise FileNotFoundError(f"{str(folder/f)!r} not found: {str(folder)!r} is not a finished synthetic cohort")
-    meta = json.loads((folder/'meta.json').read_text())
+    bad = damaged_output(folder)
+    if bad is not None: raise ValueError(f"{bad[1]}: {folder} is not a whole synthetic cohort; delete it to sample it again")
+    meta = read_json(folder/'meta.json')
+    df = read_table(folder/'cohort.csv', dtype=str, na_values=[])
+    images = read_npy(folder/'images.npy')
+    if not meta['n'] == len(df) == len(images):
+        raise ValueError(f"{folder}: meta.json says {meta['n']} images but cohort.csv has {len(df)} rows and images.npy {len(images)} images; "
+                         "delete it to sample it again")
+    return meta, df, images
+
+def load_synthetic_cohort(folder:str|Path, # a finished `synthetic-<fingerprint>` folder
+                         ) -> tuple[np.ndarray, pd.DataFrame]:
+    "The (memory-mapped images, cohort) of a synthetic cohort written by `sample_synthetic_cohort`; a damaged one raises naming the file."
+    folder = Path(folder)
+    meta, df, images = _cohort_files(folder)
     a = meta['attrs']
-    df = pd.read_csv(folder/'cohort.csv', dtype=str, keep_default_na=False)
     for c in label_columns(a): df[c] = pd.array(df[c].replace('', None), dtype='Int64')
     for c in df.columns:
         if c == 'image' or c.startswith('cond_'): df[c] = df[c].astype(np.int64)
     df['synthetic'] = df['synthetic'] == 'True'
     df.attrs = {**a, 'image_array': str((folder/'images.npy').resolve())}
-    return np.load(folder/'images.npy', mmap_mode='r'), df
+    return images, df
 
 # %% ../nbs/06_synthesis.ipynb #58c77c67
 def _sample_missing_batches(plan:pd.DataFrame, sample_fn:Callable, part:Path, batch_size:int, seed:int, desc:str,
                             name:str) -> int:
-    "Sample the batches of `plan` that `part/batches` does not hold yet, one .npy file each; return the number of batches."
+    "Sample the batches of `plan` that `part/batches` does not hold whole (see `verified_file`); return the number of batches."
     conds = plan_conditions(plan)
     n = len(plan)
     n_batches = math.ceil(n / batch_size)
     pass_generator = _takes_generator(sample_fn)
-    todo = [b for b in range(n_batches) if not (part/'batches'/f'{b:06d}.npy').is_file()]
+    todo = [b for b in range(n_batches) if not verified_file(_batch_file(part, b), 'the batch is sampled again')]
     if len(todo) < n_batches: log.info(f"resuming {name}: {n_batches - len(todo)} of {n_batches} batches already sampled")
     for b in progress(todo, desc=desc):
         rows = slice(b * batch_size, min(n, (b + 1) * batch_size))
         x = _sample_batch(sample_fn, conds, rows, _batch_seed(seed, b), pass_generator)
-        _save_npy(part/'batches'/f'{b:06d}.npy', _as_images(x, rows.stop - rows.start, b))
+        save_npy(_batch_file(part, b), _as_images(x, rows.stop - rows.start, b))
+        record_file(_batch_file(part, b), rows=rows.stop - rows.start)
     return n_batches
+
+# %% ../nbs/06_synthesis.ipynb #3b18ad7b
+def _finished_cohort(final:Path) -> bool:
+    "Whether `final` holds a whole synthetic cohort; a folder that does not is moved aside, with a warning naming the file."
+    if not final.exists(): return False
+    bad = damaged_output(final)
+    if bad is None: return True
+    move_aside(final, f"{bad[1]}: {final.name} is not a whole synthetic cohort", 'the cohort is sampled again')
+    return False
 
 # %% ../nbs/06_synthesis.ipynb #f4743cfe
 def sample_synthetic_cohort(plan:pd.DataFrame, # a sampling plan (see `sampling_plan`)
@@ -298,7 +316,7 @@ def sample_synthetic_cohort(plan:pd.DataFrame, # a sampling plan (see `sampling_
     fingerprint = _fingerprint(plan, **settings)
     out_dir = Path(out_dir)
     final = out_dir/f'synthetic-{fingerprint}'
-    if (final/'meta.json').is_file(): return load_synthetic_cohort(final)
+    if _finished_cohort(final): return load_synthetic_cohort(final)
     part = out_dir/f'.synthetic-{fingerprint}.partial'
     (part/'batches').mkdir(parents=True, exist_ok=True)
     n_batches = _sample_missing_batches(plan, sample_fn, part, batch_size, seed, desc, final.name)
@@ -314,10 +332,11 @@ def _finish(plan:pd.DataFrame, part:Path, final:Path, fp:str, settings:dict) -> 
     attrs = {k: v for k, v in plan.attrs.items() if k != 'image_array'}
     atomic_write_csv(part/'cohort.csv', df)
     atomic_write_json(part/'meta.json', dict(fingerprint=fp, n=len(df), attrs=attrs, **settings))
+    mark_done(part, ['meta.json', 'cohort.csv', 'images.npy'], rows=len(df))
     shutil.rmtree(part/'batches')
     try: os.replace(part, final)
     except OSError:
-        if not (final/'meta.json').is_file(): raise  # else another process finished the same cohort first
+        if not (final/'done.json').is_file(): raise  # else another process finished the same cohort first
         shutil.rmtree(part, ignore_errors=True)
     return load_synthetic_cohort(final)
 
