@@ -17,13 +17,14 @@ _log = logging.getLogger('fairdiff_nb.data')
 
 # %% auto #0
 __all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'CAMELYON17_SPEC',
-           'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'require_columns', 'label_columns', 'labeled_rows',
-           'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits', 'cohort_summary',
-           'register_source', 'available_sources', 'load_cohort', 'encode_labels', 'load_csv', 'encode_conditions',
-           'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError', 'read_image',
-           'default_cache_dir', 'ImageCache', 'images_for', 'age_group', 'age_group_values', 'load_ham10000',
-           'load_camelyon17', 'chexpert_labels', 'load_chexpert', 'nih_finding_table', 'load_nih_cxr14',
-           'load_medmnist']
+           'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'HAM10000_CARD', 'require_columns', 'label_columns',
+           'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits',
+           'cohort_summary', 'register_source', 'available_sources', 'load_cohort', 'encode_labels', 'load_csv',
+           'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError',
+           'read_image', 'default_cache_dir', 'ImageCache', 'images_for', 'age_group', 'age_group_values',
+           'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert', 'nih_finding_table',
+           'load_nih_cxr14', 'load_medmnist', 'CohortCard', 'load_card', 'find_card', 'cohort_card', 'CohortError',
+           'scan_images', 'validate_csv', 'check_csv', 'load_card_cohort']
 
 # %% ../nbs/01_data.ipynb #b3de0f80
 SPLITS = ('train', 'val_id', 'test_id', 'val_ood', 'test_ood', 'unlabeled')
@@ -332,14 +333,17 @@ def available_sources() -> list[str]:
     return sorted(_SOURCES)
 
 # %% ../nbs/01_data.ipynb #fdb27836
+_LOAD_CSV_ONLY = {'image_col', 'label_col', 'attr_cols', 'site_col', 'patient_col', 'task', 'label_cols', 'split_col', 'spec', 'check_files'}
+
 def load_cohort(source:str|Path, # registered name ('ham10000', 'synth_derm', ...) or path to a CSV file
                 root:str|Path|None=None, # data folder of the source (image paths are relative to it)
-                **options, # passed to the loader (task, spec, column names, ...)
+                **options, # passed to the loader; a CSV: `card=` and card fields, or `load_csv`'s column options
                ) -> pd.DataFrame:
-    "Load a data source as a cohort DataFrame (see the contract above)."
+    "Load a data source as a cohort DataFrame (see the contract above); a CSV goes through its cohort card."
     name = str(source)
     if name in _SOURCES: df = _SOURCES[name](root=root, **options)
-    elif name.lower().endswith('.csv'): df = load_csv(source, root=root, **options)
+    elif name.lower().endswith('.csv') and _LOAD_CSV_ONLY & set(options): df = load_csv(source, root=root, **options)
+    elif name.lower().endswith('.csv'): df = load_card_cohort(source, root=root, **options)
     else: raise ValueError(f"unknown data source {name!r}; registered: {available_sources()}, or give a path to a .csv file; "
                            "the embedded benchmarks (synth_histo, synth_derm, ...) are registered by `import fairdiff_nb.benchmarks`")
     return check_cohort(df)
@@ -1113,3 +1117,497 @@ def load_medmnist(root:str|Path|None=None, # a MedMNIST .npz file, or a folder h
     return finish_cohort(df, f'medmnist/{npz.stem}', task, classes, image_array=npy, spec=spec, label_cols=label_cols)
 
 register_source('medmnist', load_medmnist)
+
+# %% ../nbs/01_data.ipynb #2c622cf3
+def _as_names(v) -> tuple:
+    "A tuple of str from a list, a tuple or a comma-separated str (blanks dropped)."
+    if v is None: return ()
+    if isinstance(v, str): v = v.split(',')
+    return tuple(str(x).strip() for x in v if str(x).strip() != '')
+
+def _as_pairs(v) -> tuple:
+    "(raw value, class) pairs, sorted by raw value (a mapping's order is no part of it), from a mapping, pairs or 'a=b,c=d'."
+    if v is None: return ()
+    if isinstance(v, str): v = [p.split('=', 1) for p in _as_names(v)]
+    items = v.items() if isinstance(v, dict) else v
+    return tuple(sorted((str(a).strip(), str(b).strip()) for a, b in items))
+
+# %% ../nbs/01_data.ipynb #2d10dc52
+def _as_attribute(v) -> tuple:
+    "(name, column, bins) from 'sex', 'age_group=age:40:60', {name, column, bins} or a list."
+    if isinstance(v, str):
+        name, _, rest = v.partition('=')
+        column, *bins = (rest or name).split(':')
+        v = (name, column, bins)
+    if isinstance(v, dict):
+        unknown = sorted(set(v) - {'name', 'column', 'bins'})
+        if unknown: raise ValueError(f"attribute {v} has unknown key(s) {unknown}; its keys are name, column, bins")
+        v = (v.get('name', v.get('column')), v.get('column', v.get('name')), v.get('bins') or ())
+    v = tuple(v)
+    if len(v) == 1: v = (v[0], v[0], ())
+    if len(v) == 2: v = (*v, ())
+    name, column, bins = v
+    return str(name).strip(), str(column).strip(), tuple(float(b) for b in bins)
+
+# %% ../nbs/01_data.ipynb #2ab2a283
+def _normalise_card(card) -> None:
+    "Coerce a card's fields in place (it is frozen): tuples of str, pairs, attribute triples, numbers, str."
+    for f in dataclasses.fields(card):
+        v = getattr(card, f.name)
+        if f.name == 'label_map': v = _as_pairs(v)
+        elif f.name == 'attributes': v = tuple(_as_attribute(a) for a in (_as_names(v) if isinstance(v, str) else v or ()))
+        elif isinstance(f.default, tuple): v = _as_names(v)
+        elif isinstance(f.default, (int, float)): v = type(f.default)(v)
+        else: v = '' if v is None else str(v).strip()
+        object.__setattr__(card, f.name, v)
+    if card.channels not in (1, 3): raise ValueError(f"card field channels must be 1 or 3, got {card.channels}")
+    if card.on_error not in ('raise', 'drop'): raise ValueError(f"card field on_error must be 'raise' or 'drop', got {card.on_error!r}")
+
+# %% ../nbs/01_data.ipynb #ed22b5e9
+@dataclasses.dataclass(frozen=True)
+class CohortCard(Config):
+    "What the columns of a cohort CSV mean, and the study design (splits, headline metric, channels)."
+    name: str = '' # cohort name ('' = the CSV's stem)
+    image: str = 'image' # column of image paths
+    image_root: str = '' # folder of the image paths ('' = the CSV's folder; relative = from the card file's folder)
+    label: str = 'label' # column of labels (class names or codes)
+    classes: tuple = () # declared classes in code order (() = the values present)
+    label_map: tuple = () # (raw value, class) pairs applied first, e.g. (('mel', 'high_risk'),)
+    unlabeled: tuple = () # values meaning "not labeled" besides a blank cell, e.g. ('-1', 'unknown')
+    high_risk: tuple = () # high-risk class names
+    patient: str = '' # patient column ('' = one patient per image)
+    site: str = '' # site column ('' = every image at site 'site_0')
+    attributes: tuple = () # (name, column, bins) per sensitive attribute; bins () = categorical
+    split: str = '' # column of ready-made splits (values in SPLITS), used when the CSV has it
+    id_sites: tuple = () # ID sites (() = every site not OOD or unlabeled-only)
+    ood_sites: tuple = () # OOD sites (val_ood / test_ood)
+    unlabeled_sites: tuple = () # sites whose images join the unlabeled pool
+    labeled_fraction: float = 1.0 # SplitSpec.labeled_fraction
+    unlabeled_site_fraction: float = 0.5 # SplitSpec.unlabeled_site_fraction
+    val_fraction: float = 0.1 # SplitSpec.val_fraction
+    test_fraction: float = 0.2 # SplitSpec.test_fraction
+    ood_val_fraction: float = 0.3 # SplitSpec.ood_val_fraction
+    split_seed: int = 0 # SplitSpec.seed
+    min_site_images: int = 0 # sites with fewer images are merged into 'other' (0 = off)
+    headline_metric: str = '' # '' = 'high_risk_sensitivity' with high-risk classes, else 'roc_auc'
+    fairness_attribute: str = '' # '' = the first attribute, else 'site'
+    channels: int = 3 # 3 (RGB) or 1 (grayscale, e.g. X-ray)
+    on_error: str = 'raise' # unreadable images: 'raise' (a problem) or 'drop' (a warning; rows dropped)
+    card_file: str = dataclasses.field(default='', compare=False) # the file the card was read from ('' = none)
+
+    def __post_init__(self): _normalise_card(self)
+
+# %% ../nbs/01_data.ipynb #c9264232
+@patch
+def split_spec(self:CohortCard) -> SplitSpec:
+    "The card's `SplitSpec`."
+    return SplitSpec(self.id_sites, self.ood_sites, self.labeled_fraction, self.unlabeled_sites, self.unlabeled_site_fraction,
+                     self.val_fraction, self.test_fraction, self.ood_val_fraction, self.split_seed)
+
+@patch
+def headline(self:CohortCard) -> tuple[str, str]:
+    "(metric, attribute) of the headline result, defaults filled in."
+    metric = self.headline_metric or ('high_risk_sensitivity' if self.high_risk else 'roc_auc')
+    return metric, self.fairness_attribute or (self.attributes[0][0] if self.attributes else 'site')
+
+# %% ../nbs/01_data.ipynb #14b72870
+def _check_card_keys(d:dict, where:str) -> None:
+    "Raise one line naming `where`, the first unknown key, the nearest valid key and all valid keys."
+    import difflib
+    names = [f.name for f in dataclasses.fields(CohortCard) if f.name != 'card_file']
+    for k in d:
+        if k in names: continue
+        near = difflib.get_close_matches(str(k), names, 1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ''
+        raise ValueError(f"{where}: unknown key {k!r}{hint}; valid keys: {', '.join(names)}")
+
+# %% ../nbs/01_data.ipynb #97762264
+def load_card(path:str|Path, # a .yaml, .yml or .json card file
+             ) -> CohortCard:
+    "Read a cohort card; unknown keys or bad values fail naming the file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"card file {str(path)!r} not found")
+    if path.suffix.lower() not in ('.yaml', '.yml', '.json'): raise ValueError(f"card file {str(path)!r}: use .yaml, .yml or .json")
+    import yaml
+    d = json.loads(path.read_text()) if path.suffix.lower() == '.json' else yaml.safe_load(path.read_text())
+    if d is None: d = {}
+    if not isinstance(d, dict): raise ValueError(f"card file {str(path)!r} must hold a mapping of keys to values, got {type(d).__name__}")
+    for k in ('__class__', 'card_file'): d.pop(k, None)
+    _check_card_keys(d, str(path))
+    if d.get('image_root'): d['image_root'] = str(path.parent.absolute()/str(d['image_root']))
+    try: return CohortCard(**d, card_file=str(path))
+    except (TypeError, ValueError) as e: raise ValueError(f"card file {str(path)!r}: {e}") from None
+
+# %% ../nbs/01_data.ipynb #be21885a
+def find_card(csv:str|Path, # a cohort CSV
+             ) -> Path|None:
+    "The card beside `csv` (`<stem>.yaml`, `.yml` or `.json`), or None."
+    for ext in ('.yaml', '.yml', '.json'):
+        p = Path(csv).with_suffix(ext)
+        if p.is_file(): return p
+    return None
+
+def cohort_card(csv:str|Path, # the cohort CSV
+                card:str|Path|CohortCard|None=None, # a card or its file (default: the one beside the CSV, else defaults)
+                **overrides, # card fields to override (None = keep); comma-separated str for list fields
+               ) -> CohortCard:
+    "The card in force for `csv`: the given or found card with `overrides` applied."
+    path = None if isinstance(card, CohortCard) else Path(card) if card is not None else find_card(csv)
+    base = card if isinstance(card, CohortCard) else load_card(path) if path else CohortCard()
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    _check_card_keys(overrides, 'card overrides')
+    return base.replace(**overrides) if overrides else base
+
+# %% ../nbs/01_data.ipynb #0009cf83
+HAM10000_CARD = CohortCard(
+    name='ham10000', image='file', label='dx', classes=('low_risk', 'high_risk'), high_risk=('high_risk',),
+    label_map=tuple((dx, 'high_risk' if dx in HAM10000_HIGH_RISK else 'low_risk') for dx in HAM10000_CLASSES),
+    patient='lesion_id', site='dataset', attributes=(('sex', 'sex', ()), ('age_group', 'age', (40, 60))),
+    id_sites=HAM10000_SPEC.id_sites, ood_sites=HAM10000_SPEC.ood_sites, val_fraction=HAM10000_SPEC.val_fraction,
+    test_fraction=HAM10000_SPEC.test_fraction, ood_val_fraction=HAM10000_SPEC.ood_val_fraction)
+
+# %% ../nbs/01_data.ipynb #c424c9aa
+class CohortError(ValueError):
+    "A cohort CSV (or its card) with problems; the message lists every one, each naming its culprit."
+
+def _lines(idx, k:int=5) -> str:
+    "The CSV lines (header = line 1) of rows `idx`: the first `k`, and how many more."
+    idx = list(idx)
+    shown = ', '.join(str(int(i) + 2) for i in idx[:k])
+    more = f' (+{len(idx) - k} more)' if len(idx) > k else ''
+    return f"line{'s' if len(idx) > 1 else ''} {shown}{more}"
+
+def _read_card_csv(csv:Path) -> pd.DataFrame:
+    "The CSV as stripped str columns; only a blank cell is missing (''), so 'NA' or 'unknown' stay values."
+    if not csv.is_file(): raise FileNotFoundError(f"CSV file {str(csv)!r} not found")
+    return pd.read_csv(csv, dtype=str, keep_default_na=False).apply(lambda s: s.str.strip())
+
+# %% ../nbs/01_data.ipynb #769199c1
+def _card_columns(card:CohortCard) -> dict[str, str]:
+    "Card field -> the CSV column it names (fields that name none left out)."
+    cols = {'image': card.image, 'label': card.label, 'patient': card.patient, 'site': card.site}
+    cols.update({f'attributes ({name})': col for name, col, _ in card.attributes})
+    return {f: c for f, c in cols.items() if c}
+
+def _missing_columns(raw:pd.DataFrame, card:CohortCard) -> list[str]:
+    "One problem per column the card names that the CSV lacks."
+    return [f"column {c!r} (card field {f}) is not in the CSV; its columns are {list(raw.columns)}: fix the card or the CSV header"
+            for f, c in _card_columns(card).items() if c not in raw.columns]
+
+# %% ../nbs/01_data.ipynb #a570c087
+def _card_labels(raw:pd.DataFrame, card:CohortCard) -> pd.Series:
+    "Labels after `label_map`; <NA> for a blank cell or an `unlabeled` value."
+    v = raw[card.label].mask(raw[card.label].isin(('',) + card.unlabeled))
+    mapped = v.map(dict(card.label_map))
+    return mapped.where(mapped.notna(), v)
+
+def _card_sites(raw:pd.DataFrame, card:CohortCard) -> pd.Series:
+    "Site per row ('site_0' without a site column); sites of fewer than `min_site_images` images -> 'other'."
+    site = raw[card.site] if card.site else pd.Series('site_0', index=raw.index)
+    if card.min_site_images <= 0: return site
+    counts = site[site != ''].value_counts()
+    return site.mask(site.isin(counts.index[counts < card.min_site_images]), 'other')
+
+# %% ../nbs/01_data.ipynb #a42ed573
+def _card_table(raw:pd.DataFrame, card:CohortCard) -> pd.DataFrame:
+    "The cohort columns the card names (image, label, site, patient, attributes, split), those the CSV has."
+    t = pd.DataFrame(index=raw.index)
+    if card.image in raw: t['image'] = raw[card.image]
+    if card.label in raw: t['label'] = _card_labels(raw, card)
+    if not card.site or card.site in raw: t['site'] = _card_sites(raw, card)
+    patient = card.patient or card.image
+    if patient in raw: t['patient'] = raw[patient]
+    for name, col, bins in card.attributes:
+        if col in raw: t[name] = age_group(raw[col], bins) if bins else raw[col]
+    if card.split and card.split in raw: t['split'] = raw[card.split]
+    return t
+
+# %% ../nbs/01_data.ipynb #e823377d
+def _blank_cells(t:pd.DataFrame, card:CohortCard) -> tuple[list[str], pd.Index]:
+    "Problems for blank image / patient / site cells, and their rows."
+    problems, rows = [], pd.Index([])
+    for f, col, extra in (('image', card.image, ''), ('patient', card.patient, ''),
+                          ('site', card.site, " (a site may have any name, 'unknown' too)")):
+        if f not in t or not col: continue
+        blank = t.index[t[f] == '']
+        if len(blank): problems.append(f"column {col!r} (card field {f}) is blank on {len(blank)} row(s) ({_lines(blank)}): fill it in{extra}")
+        rows = rows.union(blank)
+    return problems, rows
+
+# %% ../nbs/01_data.ipynb #b278be97
+def _scan_image(path:str) -> tuple[int, int, str, str]:
+    "(width, height, SHA-1 of the decoded pixels, '') of an image file, or (0, 0, '', the error)."
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.width, im.height, hashlib.sha1(im.tobytes()).hexdigest(), ''
+    except Exception as e: return 0, 0, '', f'{type(e).__name__}: {e}'
+
+def scan_images(paths:Sequence[str], # image files
+                num_workers:int|None=None, # decoding threads (default 2 per CPU, at most 8)
+               ) -> pd.DataFrame:
+    "width, height, sha1 (of the decoded pixels) and error ('' = readable) of each file, indexed by path."
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(num_workers or min(8, 2 * (os.cpu_count() or 1))) as ex: rows = list(ex.map(_scan_image, paths))
+    return pd.DataFrame(rows, columns=['width', 'height', 'sha1', 'error'], index=pd.Index(paths, name='path'))
+
+# %% ../nbs/01_data.ipynb #b144d87e
+def _image_findings(t:pd.DataFrame, root:Path, card:CohortCard, image_size:int|None, num_workers:int|None):
+    "Problems, warnings and rows to drop for unreadable and tiny images; adds `sha1` to `t` (in place)."
+    paths = [os.path.join(root, p) for p in t['image']]
+    scan = scan_images(list(dict.fromkeys(paths)), num_workers)
+    found = scan.loc[paths]
+    t['sha1'] = found['sha1'].to_numpy()
+    bad = t.index[found['error'].to_numpy() != '']
+    problems, warns, drop = [], [], pd.Index([])
+    if len(bad):
+        eg = '; '.join(f"{t.image[i]!r} ({found.error.iloc[t.index.get_loc(i)]})" for i in bad[:3])
+        what = f"{len(bad)} image(s) cannot be read ({_lines(bad)}), e.g. {eg}"
+        if card.on_error == 'drop': warns.append(f"{what}: their rows are dropped (on_error: drop)")
+        else: problems.append(f"{what}: fix the files, the column {card.image!r} or image_root, or set on_error: drop in the card")
+        drop = bad
+    warns += _tiny_images(t, found, image_size)
+    return problems, warns, drop
+
+# %% ../nbs/01_data.ipynb #dd958277
+def _tiny_images(t:pd.DataFrame, found:pd.DataFrame, image_size:int|None) -> list[str]:
+    "A warning for readable images under a quarter of the working size on their short side."
+    if not image_size: return []
+    side = np.minimum(found['width'].to_numpy(), found['height'].to_numpy())
+    tiny = t.index[(found['error'].to_numpy() == '') & (side < image_size / 4)]
+    if not len(tiny): return []
+    i = tiny[0]
+    w, h = found.iloc[t.index.get_loc(i)][['width', 'height']]
+    return [f"{len(tiny)} image(s) are under {image_size / 4:g} px on a side but will be upscaled to {image_size} px "
+            f"({_lines(tiny)}; e.g. {t.image[i]!r} is {w}x{h}): check they are the right files"]
+
+# %% ../nbs/01_data.ipynb #250966d7
+_RARE_LABEL_ROWS, _RARE_LABEL_SHARE = 5, 0.01  # undeclared classes: a value on fewer rows / a smaller share is a problem
+
+def _card_classes(labels:pd.Series, card:CohortCard) -> tuple[list[str], pd.Series]:
+    "The classes (declared, else the values present) and the labels that are not (or look like typos)."
+    values = labels.dropna()
+    if card.classes:
+        ok = values.isin(set(card.classes) | {str(i) for i in range(len(card.classes))})
+        return list(card.classes), values[~ok]
+    counts = values.value_counts()
+    rare = set(counts.index[(counts < _RARE_LABEL_ROWS) | (counts < _RARE_LABEL_SHARE * len(values))])
+    return [c for c in _csv_classes(values) if c not in rare], values[values.isin(rare)]
+
+# %% ../nbs/01_data.ipynb #13fa1473
+def _label_findings(t:pd.DataFrame, card:CohortCard) -> tuple[list[str], list[str]]:
+    "Problems with the labels, and the classes."
+    classes, bad = _card_classes(t['label'], card)
+    problems = []
+    for v, rows in bad.groupby(bad, sort=True).groups.items():
+        if card.classes:
+            problems.append(f"label {v!r} in column {card.label!r} ({_lines(rows)}) is not one of the classes {classes}: "
+                            "add it to classes, label_map or unlabeled in the card, or fix the CSV")
+        else:
+            problems.append(f"label {v!r} in column {card.label!r} is on only {len(rows)} row(s) ({_lines(rows)}): "
+                            f"declare classes in the card or fix {_lines(rows)}")
+    problems += [f"high_risk class {h!r} is not one of the classes {classes}: fix high_risk in the card" for h in card.high_risk if h not in classes]
+    present = sorted(set(t['label'].dropna()) - set(bad))
+    if len(present) < 2:
+        problems.append(f"column {card.label!r} has {len(present)} class(es) {present} among the labeled rows; a classifier needs two "
+                        "or more: check label, label_map and unlabeled in the card")
+    return problems, classes
+
+# %% ../nbs/01_data.ipynb #1b162920
+def _min_patients(shares:Sequence[float]) -> int:
+    "Patients needed so that each split of a non-zero share expects one."
+    return int(np.ceil(1 / min(s for s in shares if s > 0) - 1e-9))
+
+def _site_needs(card:CohortCard) -> dict[str, tuple[int, str]]:
+    "Labeled patients an ID / OOD site needs, and why."
+    id_shares = (1 - card.val_fraction - card.test_fraction, card.val_fraction, card.test_fraction)
+    return {'ID': (_min_patients(id_shares), f'train / val_id / test_id at val_fraction {card.val_fraction:g}, test_fraction {card.test_fraction:g}'),
+            'OOD': (_min_patients((card.ood_val_fraction, 1 - card.ood_val_fraction)), f'val_ood / test_ood at ood_val_fraction {card.ood_val_fraction:g}')}
+
+# %% ../nbs/01_data.ipynb #41f0a478
+def _named_site_findings(present:list[str], merged:list[str], card:CohortCard) -> list[str]:
+    "Problems for sites the card names that the CSV lacks, and for a missing ID or OOD part."
+    problems = []
+    for f in ('id_sites', 'ood_sites', 'unlabeled_sites'):
+        for s in getattr(card, f):
+            if s in present: continue
+            why = f" (it has fewer than min_site_images {card.min_site_images} images and was merged into 'other')" if s in merged else ''
+            problems.append(f"card field {f} names site {s!r}, which is not in column {card.site or '(none)'!r}{why}; sites present: {present}")
+    if not card.ood_sites:
+        one = '; the CSV has a single site: name a site column in card field site' if len(present) < 2 else ''
+        problems.append(f"card field ood_sites is empty: name the site(s) held out for the OOD test (sites present: {present}){one}")
+    named = set(card.ood_sites) | set(card.unlabeled_sites)
+    if not [s for s in (card.id_sites or [s for s in present if s not in named]) if s in present]:
+        problems.append(f"no ID site: card field id_sites names none of the sites present {present}, or every site is OOD or unlabeled")
+    return problems
+
+# %% ../nbs/01_data.ipynb #123ad3bc
+def _site_size_findings(t:pd.DataFrame, card:CohortCard) -> list[str]:
+    "Problems for ID / OOD sites with too few labeled patients, no labels, or a single class."
+    present = sorted(t['site'].unique())
+    named = set(card.ood_sites) | set(card.unlabeled_sites)
+    kinds = {s: 'ID' for s in (card.id_sites or [s for s in present if s not in named])}
+    kinds.update({s: 'OOD' for s in card.ood_sites})
+    labeled = t[t['label'].notna()]
+    patients, classes = labeled.groupby('site')['patient'].nunique(), labeled.groupby('site')['label'].unique()
+    images, needs, problems = t['site'].value_counts(), _site_needs(card), []
+    for s, kind in sorted(kinds.items()):
+        if s not in images: continue
+        n, (need, why) = int(patients.get(s, 0)), needs[kind]
+        if n < need: problems.append(f"{kind} site {s!r} has {n} labeled patient(s) ({images[s]} images), fewer than the {need} its splits need ({why}): "
+                                     f"add data, change {'ood_sites' if kind == 'OOD' else 'id_sites'} in the card, or set min_site_images: N to merge sites of under N images into 'other'")
+        elif len(classes[s]) < 2: problems.append(f"{kind} site {s!r} has a single class {classes[s][0]!r} among its labeled rows: "
+                                                   "per-site metrics need two; change the site fields of the card or add data")
+    return problems
+
+# %% ../nbs/01_data.ipynb #b694ad43
+def _patient_findings(t:pd.DataFrame, k:int=5) -> list[str]:
+    "A problem for each of the first `k` patients with images at several sites (and how many more)."
+    n_sites = t.groupby('patient')['site'].nunique()
+    several = n_sites.index[n_sites > 1]
+    problems = []
+    for p in several[:k]:
+        rows = t.index[t['patient'] == p]
+        problems.append(f"patient {p!r} has images at sites {sorted(t.site[rows].unique())} ({_lines(rows)}): a patient belongs to one site; "
+                        "give each site its own patient ids or fix the site column")
+    if len(several) > k: problems.append(f"... and {len(several) - k} more patients at several sites")
+    return problems
+
+# %% ../nbs/01_data.ipynb #e47e7785
+def _same_image(g:pd.DataFrame, how:str) -> str|None:
+    "A problem if the rows `g` (one image) disagree on patient or label, else None."
+    what = [c for c in ('patient', 'label') if g[c].nunique(dropna=False) > 1]
+    if not what: return None
+    show = ', '.join(f"{g.image[i]!r} ({_lines([i])}, patient {g.patient[i]!r}, label {g.label[i] if pd.notna(g.label[i]) else 'none'!r})" for i in g.index[:3])
+    return (f"the same image ({how}) is under different {' and '.join(w + 's' for w in what)}: {show}; it could land in two splits "
+            "(a leak): keep one row or fix the patient / label")
+
+def _duplicate_findings(t:pd.DataFrame) -> tuple[list[str], list[str], pd.Index]:
+    "Problems, warnings and repeated rows to drop, for images listed twice by path or by pixels."
+    problems, repeats = [], []
+    for _, g in t[t.duplicated('image', keep=False)].groupby('image', sort=False):
+        p = _same_image(g, 'same path')
+        if p: problems.append(p)
+        else: repeats += list(g.index[1:])
+    firsts = t[~t.duplicated('image') & (t['sha1'] != '')]
+    for _, g in firsts[firsts.duplicated('sha1', keep=False)].groupby('sha1', sort=False):
+        p = _same_image(g, 'same pixels')
+        if p: problems.append(p)
+    warns = [f"{len(repeats)} row(s) repeat an image path with the same patient and label ({_lines(repeats)}): the repeats are dropped"] if repeats else []
+    return problems, warns, pd.Index(repeats)
+
+# %% ../nbs/01_data.ipynb #5e9072e3
+def _split_findings(t:pd.DataFrame, card:CohortCard) -> list[str]:
+    "Problems with a ready-made split column: values outside SPLITS, no train rows or no OOD rows."
+    col = t['split']
+    problems = [f"column {card.split!r} (card field split) has value {v!r} ({_lines(rows)}), not one of {list(SPLITS)}: fix the CSV, or "
+                "set split: '' in the card to split by its sites" for v, rows in col[~col.isin(SPLITS)].groupby(col, sort=True).groups.items()]
+    if not col.eq('train').any(): problems.append(f"column {card.split!r} (card field split) has no 'train' rows")
+    if not col.isin(('val_ood', 'test_ood')).any(): problems.append(f"column {card.split!r} (card field split) has no 'val_ood' or 'test_ood' rows: the OOD test would be empty")
+    return problems
+
+def _spec_findings(card:CohortCard) -> list[str]:
+    "A problem if the card's split fields do not make a valid `SplitSpec`."
+    try: card.split_spec()
+    except ValueError as e: return [f"card fields id_sites / ood_sites / fractions: {e}"]
+    return []
+
+def _attribute_findings(card:CohortCard) -> list[str]:
+    "A problem if the fairness attribute is not an attribute of the card (or 'site')."
+    names = [a[0] for a in card.attributes] + ['site']
+    if card.fairness_attribute and card.fairness_attribute not in names:
+        return [f"card field fairness_attribute {card.fairness_attribute!r} is not one of the attributes {names}"]
+    return []
+
+# %% ../nbs/01_data.ipynb #eadf45b3
+def _card_root(csv:Path, card:CohortCard) -> Path:
+    "The folder of the image paths: the card's `image_root`, else the CSV's folder."
+    return Path(card.image_root) if card.image_root else Path(csv).parent
+
+def _merged_sites(raw:pd.DataFrame, card:CohortCard) -> list[str]:
+    "The sites `min_site_images` merges into 'other'."
+    if not card.site or card.site not in raw or card.min_site_images <= 0: return []
+    counts = raw[card.site][raw[card.site] != ''].value_counts()
+    return sorted(counts.index[counts < card.min_site_images])
+
+def _row_findings(t:pd.DataFrame, csv:Path, card:CohortCard, image_size, num_workers):
+    "Problems, warnings and the rows left after the blank-cell, image and duplicate checks."
+    problems, blank = _blank_cells(t, card)
+    t, warns = t.drop(index=blank), []
+    if 'image' in t:
+        p, w, bad = _image_findings(t, _card_root(csv, card), card, image_size, num_workers)
+        problems, warns, t = problems + p, warns + w, t.drop(index=bad)
+    if {'image', 'patient', 'label', 'sha1'} <= set(t.columns):
+        p, w, repeats = _duplicate_findings(t)
+        problems, warns, t = problems + p, warns + w, t.drop(index=repeats)
+    return problems, warns, t
+
+# %% ../nbs/01_data.ipynb #21b9aafb
+def _inspect(csv:Path, card:CohortCard, image_size:int|None=None, num_workers:int|None=None):
+    "Problems, warnings, the checked table (rows to drop dropped) and the classes of a CSV under a card."
+    raw = _read_card_csv(csv)
+    t = _card_table(raw, card)
+    problems, warns, t = _row_findings(t, csv, card, image_size, num_workers)
+    problems = _missing_columns(raw, card) + problems + _attribute_findings(card) + _spec_findings(card)
+    classes = []
+    if 'label' in t:
+        p, classes = _label_findings(t, card)
+        problems += p
+    if 'site' in t:
+        merged = _merged_sites(raw, card)
+        if merged: warns.append(f"sites {merged} have fewer than min_site_images {card.min_site_images} images: merged into 'other'")
+        if 'split' not in t: problems += _named_site_findings(sorted(t['site'].unique()), merged, card)
+    if {'site', 'patient'} <= set(t.columns): problems += _patient_findings(t)
+    if {'site', 'patient', 'label'} <= set(t.columns) and 'split' not in t: problems += _site_size_findings(t, card)
+    if 'split' in t: problems += _split_findings(t, card)
+    return problems, warns, t.drop(columns='sha1', errors='ignore'), classes
+
+# %% ../nbs/01_data.ipynb #23ce865c
+def validate_csv(csv:str|Path, # the cohort CSV
+                 card:str|Path|CohortCard|None=None, # its card (default: the one beside the CSV, else defaults)
+                 image_size:int|None=None, # working image size (warns about images far smaller)
+                 num_workers:int|None=None, # decoding threads
+                ) -> tuple[list[str], list[str]]:
+    "Every problem (must be fixed) and warning of a cohort CSV under its card, each naming its culprit and the fix."
+    problems, warns, _, _ = _inspect(Path(csv), cohort_card(csv, card), image_size, num_workers)
+    return problems, warns
+
+def _error_text(csv, card:CohortCard, problems:Sequence[str]) -> str:
+    "The message of a `CohortError`: a header line, then one '  - problem' line each."
+    head = f"{csv}: {len(problems)} problem(s) in the cohort (card {card.card_file or 'none'}): fix them in the CSV or the card"
+    return '\n'.join([head] + [f'  - {p}' for p in problems])
+
+# %% ../nbs/01_data.ipynb #e9eaf072
+def check_csv(csv:str|Path, # the cohort CSV
+              card:str|Path|CohortCard|None=None, # its card (default: the one beside the CSV, else defaults)
+              image_size:int|None=None, # working image size
+              num_workers:int|None=None, # decoding threads
+             ) -> list[str]:
+    "Raise a `CohortError` listing every problem of `csv`; log and return the warnings."
+    problems, warns = validate_csv(csv, card, image_size, num_workers)
+    if problems: raise CohortError(_error_text(csv, cohort_card(csv, card), problems))
+    for w in warns: _log.warning(f"{csv}: {w}")
+    return warns
+
+# %% ../nbs/01_data.ipynb #d4ca9ab2
+def load_card_cohort(csv:str|Path, # the cohort CSV
+                     card:str|Path|CohortCard|None=None, # its card (default: the one beside the CSV, else defaults)
+                     root:str|Path|None=None, # folder of the image paths (overrides the card's image_root)
+                     image_size:int|None=None, # working image size (for the tiny-image warning)
+                     num_workers:int|None=None, # decoding threads of the check
+                     **overrides, # card fields to override
+                    ) -> pd.DataFrame:
+    "A cohort from a CSV and its card, built only once `check_csv` finds no problem."
+    csv = Path(csv)
+    card = cohort_card(csv, card, **overrides, **({} if root is None else {'image_root': str(Path(root).absolute())}))
+    problems, warns, t, classes = _inspect(csv, card, image_size, num_workers)
+    if problems: raise CohortError(_error_text(csv, card, problems))
+    for w in warns: _log.warning(f"{csv}: {w}")
+    names = [a[0] for a in card.attributes]
+    binned = {name: age_group_values(bins) for name, _, bins in card.attributes if bins}
+    t['label'] = encode_labels(t['label'], classes, card.label)
+    df = finish_cohort(t, card.name or csv.stem, _default_task(classes), classes, names, [classes.index(h) for h in card.high_risk],
+                       image_root=_card_root(csv, card), spec=None if 'split' in t else card.split_spec(), attr_values=binned)
+    df.attrs.update(card=card.to_dict(), headline=list(card.headline()), channels=card.channels, on_error=card.on_error)
+    return df
