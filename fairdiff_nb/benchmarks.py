@@ -4,12 +4,13 @@
 
 # %% ../nbs/02_benchmarks.ipynb #4c583d6d
 from __future__ import annotations
-import dataclasses, hashlib, io, json, math
+import dataclasses, hashlib, json, math
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
-from .core import Config, atomic_write_bytes, torch_generator
+from .core import Config, torch_generator
 from .data import SplitSpec, finish_cohort, register_source, default_cache_dir
+from .training import save_npy, read_npy, record_file, verified_file
 
 # %% auto #0
 __all__ = ['HISTO_HOSPITALS', 'HISTO_OOD', 'HISTO_SCANNERS', 'SHARPEN_RADIUS', 'JPEG_LUMA', 'JPEG_CHROMA', 'RGB_TO_YCBCR',
@@ -556,10 +557,10 @@ def _benchmark_path(root:Path, name:str, n:int, seed:int, size:int, p:Config, sp
     blob = json.dumps([_GENERATOR_VERSION, name, int(n), int(seed), int(size), p.to_dict(), split_spec], sort_keys=True)
     return root/f'{name}-n{n}-seed{seed}-{size}px-{hashlib.sha256(blob.encode()).hexdigest()[:12]}.npy'
 
-def _array_fits(path:Path, n_rows:int, size:int) -> bool:
-    "Whether `path` holds a uint8 array of `n_rows` images of `size` x `size` x 3 (read as a memory map)."
-    if not path.exists(): return False
-    arr = np.load(path, mmap_mode='r')
+def _cached_array(path:Path, n_rows:int, size:int) -> bool:
+    "Whether `path` is a whole cached draw (see `verified_file`) of `n_rows` uint8 images of `size` x `size` x 3."
+    if not verified_file(path, 'the images are drawn again'): return False
+    arr = read_npy(path)
     return arr.dtype == np.uint8 and arr.shape == (n_rows, size, size, 3)
 
 # %% ../nbs/02_benchmarks.ipynb #cca34258
@@ -575,11 +576,10 @@ def load_benchmark(name:str, # 'synth_histo' or 'synth_derm'
     df, inputs, p = _plan(name, n, seed, spec, **params)
     root = Path(root) if root is not None else default_cache_dir()/'benchmarks'
     path = _benchmark_path(root, name, n, seed, size, p, df.attrs['split_spec'])
-    if not _array_fits(path, len(df), size):
+    if not _cached_array(path, len(df), size):
         images, _ = make_benchmark(name, n, seed, size, spec, **params)
-        buf = io.BytesIO()
-        np.save(buf, images)
-        atomic_write_bytes(path, buf.getvalue())
+        save_npy(path, images)
+        record_file(path, rows=len(images))
     df['image'] = np.arange(len(df))
     df.attrs['image_array'] = str(path)
     return df

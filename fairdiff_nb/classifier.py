@@ -13,7 +13,8 @@ from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
 from fastcore.basics import patch
 from .core import Config, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (scale_uint8, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
-                                  CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
+                                  CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished,
+                                  damaged_output, read_json, read_table, read_safetensors)
 from .data import encode_conditions, check_cohort, label_columns, labeled_rows, UNKNOWN
 
 # %% auto #0
@@ -80,9 +81,7 @@ def build_resnet(arch:str='resnet18', # 'resnet18', 'resnet34' or 'resnet50'
 def _read_state_dict(path:Path) -> dict:
     "Tensors of a safetensors or torch weights file."
     if not path.exists(): raise FileNotFoundError(f"weights file {str(path)!r} does not exist")
-    if path.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        return load_file(str(path))
+    if path.suffix == '.safetensors': return read_safetensors(path)
     sd = torch.load(path, map_location='cpu', weights_only=True)
     for k in ('state_dict', 'model'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
@@ -553,14 +552,15 @@ def load_run(folder:str|Path, # a run folder written by `train_classifier`
             ) -> ClassifierRun:
     "Read a finished run (config, predictions, history, result) from its folder; `run_model` rebuilds its model."
     folder = Path(folder)
-    if not is_finished(folder): raise FileNotFoundError(f"{str(folder)!r} holds no finished run (no valid done.json)")
-    res = json.loads((folder/'result.json').read_text())
+    bad = damaged_output(folder)
+    if bad is not None and not (folder/'done.json').exists(): raise FileNotFoundError(f"{str(folder)!r} holds no finished run (no done.json)")
+    if bad is not None: raise ValueError(f"{bad[1]}: {folder} is not a whole finished run; delete it to train it again")
+    res = read_json(folder/'result.json')
     dtypes = {'split': str, 'site': str, 'config_hash': str, **{c: str for c in res['attributes']},
               **{c: 'Int64' for c in res['label_cols']}}
-    preds = pd.read_csv(folder/'predictions.csv', dtype=dtypes, keep_default_na=False,
-                        na_values={c: [''] for c in res['label_cols']})
-    cfg = ClassifierConfig.from_dict(json.loads((folder/'config.json').read_text()))
-    return ClassifierRun(cfg, preds, pd.read_csv(folder/'history.csv'), res, folder)
+    preds = read_table(folder/'predictions.csv', dtype=dtypes, na_values={c: [''] for c in res['label_cols']})
+    cfg = ClassifierConfig.from_dict(read_json(folder/'config.json'))
+    return ClassifierRun(cfg, preds, read_table(folder/'history.csv'), res, folder)
 
 # %% ../nbs/05_classifier.ipynb #a404c02c
 def run_model(run:ClassifierRun, # a run, in memory or read by `load_run`
@@ -571,9 +571,8 @@ def run_model(run:ClassifierRun, # a run, in memory or read by `load_run`
     if run.folder is None or not (run.folder/'model.safetensors').exists():
         raise FileNotFoundError(f"classifier run {run.config.config_hash()} has no model in memory "
                                 f"and no model.safetensors in {run.folder}")
-    from safetensors.torch import load_file
     m = build_resnet(run.config.arch, run.result['n_outputs'], run.config.width, run.result['small_stem'], channels)
-    m.load_state_dict(load_file(run.folder/'model.safetensors'))
+    m.load_state_dict(read_safetensors(run.folder/'model.safetensors'))
     return m.eval()
 
 # %% ../nbs/05_classifier.ipynb #bbc9f60f

@@ -4,13 +4,14 @@
 
 # %% ../nbs/04_diffusion.ipynb #3fe7fc79
 from __future__ import annotations
-import dataclasses, io, json, math, time, warnings
+import dataclasses, math, time, warnings
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, set_seed, torch_generator, atomic_write_bytes, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, image_array, check_images, step_rows, weighted_step_rows, step_generator, lr_schedule, make_accelerator,
-                                  CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info)
+                                  CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info,
+                                  save_npy, read_npy, read_json, read_safetensors)
 
 # %% auto #0
 __all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config',
@@ -493,12 +494,6 @@ def encode_latents(ae, images:np.ndarray, batch_size:int=256, flip:bool=False) -
         out.append(ae.encode(x.flip(3) if flip else x).latent_dist.mode().numpy())
     return np.concatenate(out).astype(np.float32)
 
-def _save_npy(path:Path, x:np.ndarray) -> Path:
-    "Write an array as `.npy`, atomically."
-    buf = io.BytesIO()
-    np.save(buf, x)
-    return atomic_write_bytes(path, buf.getvalue())
-
 # %% ../nbs/04_diffusion.ipynb #1a9a9d5c
 def _train_autoencoder(cfg:DiffusionConfig, images:np.ndarray) -> tuple:
     "A freshly trained autoencoder (eval mode) and its loss log."
@@ -521,8 +516,8 @@ def fit_autoencoder(cfg:DiffusionConfig, # a latent config (latent_factor > 1)
     latents = encode_latents(ae, images)
     scale = float(1 / latents.std())
     atomic_save_safetensors(out/'model.safetensors', ae.state_dict(), metadata={'scale': str(scale)})
-    _save_npy(out/'latents.npy', latents * scale)
-    _save_npy(out/'latents_flipped.npy', encode_latents(ae, images, flip=True) * scale)
+    save_npy(out/'latents.npy', latents * scale)
+    save_npy(out/'latents_flipped.npy', encode_latents(ae, images, flip=True) * scale)
     atomic_write_csv(out/'train_log.csv', pd.DataFrame(log, columns=['step', 'loss']))
     mark_done(out, ['model.safetensors', 'latents.npy', 'latents_flipped.npy', 'train_log.csv'], scale=scale, n=len(images))
     return load_autoencoder(out, cfg)
@@ -530,11 +525,10 @@ def fit_autoencoder(cfg:DiffusionConfig, # a latent config (latent_factor > 1)
 # %% ../nbs/04_diffusion.ipynb #b29dcc4c
 def load_autoencoder(out:str|Path, cfg:DiffusionConfig):
     "A trained autoencoder (eval mode) with its latent `scale` attached."
-    from safetensors.torch import load_file
     out = Path(out)
     if not is_finished(out): raise FileNotFoundError(f"{out} holds no finished autoencoder (no valid done.json)")
     ae = build_autoencoder(cfg)
-    ae.load_state_dict(load_file(out/'model.safetensors'))
+    ae.load_state_dict(read_safetensors(out/'model.safetensors'))
     ae.scale = done_info(out)['scale']
     return ae.eval()
 
@@ -542,8 +536,8 @@ def load_autoencoder(out:str|Path, cfg:DiffusionConfig):
 class LatentRows:
     "The scaled latents of the training rows (and of their mirror images), as the denoiser's clean inputs."
     def __init__(self, folder:Path, hflip:bool):
-        self.latents = np.load(folder/'latents.npy', mmap_mode='r')
-        self.flipped = np.load(folder/'latents_flipped.npy', mmap_mode='r') if hflip else None
+        self.latents = read_npy(folder/'latents.npy')
+        self.flipped = read_npy(folder/'latents_flipped.npy') if hflip else None
     def __len__(self): return len(self.latents)
     def clean(self, rows:np.ndarray) -> tuple[torch.Tensor, torch.Tensor|None]:
         "Latents of `rows`, and of their mirror images (the step draws which to use)."
@@ -631,14 +625,13 @@ def load_diffusion(out:str|Path, # run folder written by `fit_diffusion`
                    device:str|torch.device='cpu',
                   ) -> DiffusionModel:
     "Load a trained (or, from its last checkpoint, a partly trained) diffusion model, in eval mode."
-    from safetensors.torch import load_file
     out = Path(out)
     if not (out/'config.json').exists(): raise FileNotFoundError(f"{out/'config.json'} not found: not a diffusion run folder")
-    cfg = DiffusionConfig.from_dict(json.loads((out/'config.json').read_text()))
+    cfg = DiffusionConfig.from_dict(read_json(out/'config.json'))
     net = DiffusionModel(cfg)
     ck = latest_checkpoint(out)
-    if ema and (out/'model.safetensors').exists(): sd = load_file(out/'model.safetensors')
-    elif ck is not None: sd = load_file(ck/('ema.safetensors' if ema else 'model.safetensors'))
+    if ema and (out/'model.safetensors').exists(): sd = read_safetensors(out/'model.safetensors')
+    elif ck is not None: sd = read_safetensors(ck/('ema.safetensors' if ema else 'model.safetensors'))
     else: raise FileNotFoundError(f"no weights in {out}: neither model.safetensors nor a checkpoint")
     missing, unexpected = net.load_state_dict(sd, strict=False)
     if missing or unexpected: raise ValueError(f"weights in {out} do not match the config: missing {missing[:3]}, unexpected {unexpected[:3]}")
