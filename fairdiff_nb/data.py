@@ -1118,7 +1118,7 @@ def load_medmnist(root:str|Path|None=None, # a MedMNIST .npz file, or a folder h
 
 register_source('medmnist', load_medmnist)
 
-# %% ../nbs/01_data.ipynb #322126e4
+# %% ../nbs/01_data.ipynb #d741fe60
 def _as_names(v) -> tuple:
     "A tuple of str from a list, a tuple or a comma-separated str (blanks dropped)."
     if v is None: return ()
@@ -1132,7 +1132,7 @@ def _as_pairs(v) -> tuple:
     items = v.items() if isinstance(v, dict) else v
     return tuple(sorted((str(a).strip(), str(b).strip()) for a, b in items))
 
-# %% ../nbs/01_data.ipynb #b7b45b33
+# %% ../nbs/01_data.ipynb #67e0475a
 def _as_attribute(v) -> tuple:
     "(name, column, bins) from 'sex', 'age_group=age:40:60', {name, column, bins} or a list."
     if isinstance(v, str):
@@ -1149,7 +1149,7 @@ def _as_attribute(v) -> tuple:
     name, column, bins = v
     return str(name).strip(), str(column).strip(), tuple(float(b) for b in bins)
 
-# %% ../nbs/01_data.ipynb #e5fd2bcd
+# %% ../nbs/01_data.ipynb #c3eae16e
 def _normalise_card(card) -> None:
     "Coerce a card's fields in place (it is frozen): tuples of str, pairs, attribute triples, numbers, str."
     for f in dataclasses.fields(card):
@@ -1163,7 +1163,7 @@ def _normalise_card(card) -> None:
     if card.channels not in (1, 3): raise ValueError(f"card field channels must be 1 or 3, got {card.channels}")
     if card.on_error not in ('raise', 'drop'): raise ValueError(f"card field on_error must be 'raise' or 'drop', got {card.on_error!r}")
 
-# %% ../nbs/01_data.ipynb #7745ed2f
+# %% ../nbs/01_data.ipynb #0c8f20e9
 @dataclasses.dataclass(frozen=True)
 class CohortCard(Config):
     "What the columns of a cohort CSV mean, and the study design (splits, headline metric, channels)."
@@ -1197,7 +1197,7 @@ class CohortCard(Config):
 
     def __post_init__(self): _normalise_card(self)
 
-# %% ../nbs/01_data.ipynb #5203804e
+# %% ../nbs/01_data.ipynb #5ebc2ee0
 @patch
 def split_spec(self:CohortCard) -> SplitSpec:
     "The card's `SplitSpec`."
@@ -1210,7 +1210,7 @@ def headline(self:CohortCard) -> tuple[str, str]:
     metric = self.headline_metric or ('high_risk_sensitivity' if self.high_risk else 'roc_auc')
     return metric, self.fairness_attribute or (self.attributes[0][0] if self.attributes else 'site')
 
-# %% ../nbs/01_data.ipynb #aec5664f
+# %% ../nbs/01_data.ipynb #0c858698
 def _check_card_keys(d:dict, where:str) -> None:
     "Raise one line naming `where`, the first unknown key, the nearest valid key and all valid keys."
     import difflib
@@ -1221,7 +1221,7 @@ def _check_card_keys(d:dict, where:str) -> None:
         hint = f" (did you mean {near[0]!r}?)" if near else ''
         raise ValueError(f"{where}: unknown key {k!r}{hint}; valid keys: {', '.join(names)}")
 
-# %% ../nbs/01_data.ipynb #4bd81e03
+# %% ../nbs/01_data.ipynb #127b0b10
 def load_card(path:str|Path, # a .yaml, .yml or .json card file
              ) -> CohortCard:
     "Read a cohort card; unknown keys or bad values fail naming the file."
@@ -1238,7 +1238,7 @@ def load_card(path:str|Path, # a .yaml, .yml or .json card file
     try: return CohortCard(**d, card_file=str(path))
     except (TypeError, ValueError) as e: raise ValueError(f"card file {str(path)!r}: {e}") from None
 
-# %% ../nbs/01_data.ipynb #d0451f1d
+# %% ../nbs/01_data.ipynb #7cc9c7be
 def find_card(csv:str|Path, # a cohort CSV
              ) -> Path|None:
     "The card beside `csv` (`<stem>.yaml`, `.yml` or `.json`), or None."
@@ -1258,7 +1258,7 @@ def cohort_card(csv:str|Path, # the cohort CSV
     _check_card_keys(overrides, 'card overrides')
     return base.replace(**overrides) if overrides else base
 
-# %% ../nbs/01_data.ipynb #407dcd9a
+# %% ../nbs/01_data.ipynb #224a16c5
 HAM10000_CARD = CohortCard(
     name='ham10000', image='file', label='dx', classes=('low_risk', 'high_risk'), high_risk=('high_risk',),
     label_map=tuple((dx, 'high_risk' if dx in HAM10000_HIGH_RISK else 'low_risk') for dx in HAM10000_CLASSES),
@@ -1266,7 +1266,7 @@ HAM10000_CARD = CohortCard(
     id_sites=HAM10000_SPEC.id_sites, ood_sites=HAM10000_SPEC.ood_sites, val_fraction=HAM10000_SPEC.val_fraction,
     test_fraction=HAM10000_SPEC.test_fraction, ood_val_fraction=HAM10000_SPEC.ood_val_fraction)
 
-# %% ../nbs/01_data.ipynb #85309953
+# %% ../nbs/01_data.ipynb #e5feebaf
 class CohortError(ValueError):
     "A cohort CSV (or its card) with problems; the message lists every one, each naming its culprit."
 
@@ -1282,7 +1282,7 @@ def _read_card_csv(csv:Path) -> pd.DataFrame:
     if not csv.is_file(): raise FileNotFoundError(f"CSV file {str(csv)!r} not found")
     return pd.read_csv(csv, dtype=str, keep_default_na=False).apply(lambda s: s.str.strip())
 
-# %% ../nbs/01_data.ipynb #99f724a6
+# %% ../nbs/01_data.ipynb #e649e87d
 def _card_columns(card:CohortCard) -> dict[str, str]:
     "Card field -> the CSV column it names (fields that name none left out)."
     cols = {'image': card.image, 'label': card.label, 'patient': card.patient, 'site': card.site}
@@ -1294,7 +1294,7 @@ def _missing_columns(raw:pd.DataFrame, card:CohortCard) -> list[str]:
     return [f"column {c!r} (card field {f}) is not in the CSV; its columns are {list(raw.columns)}: fix the card or the CSV header"
             for f, c in _card_columns(card).items() if c not in raw.columns]
 
-# %% ../nbs/01_data.ipynb #375554ee
+# %% ../nbs/01_data.ipynb #9138e2ad
 def _card_labels(raw:pd.DataFrame, card:CohortCard) -> pd.Series:
     "Labels after `label_map`; <NA> for a blank cell or an `unlabeled` value."
     v = raw[card.label].mask(raw[card.label].isin(('',) + card.unlabeled))
@@ -1308,7 +1308,7 @@ def _card_sites(raw:pd.DataFrame, card:CohortCard) -> pd.Series:
     counts = site[site != ''].value_counts()
     return site.mask(site.isin(counts.index[counts < card.min_site_images]), 'other')
 
-# %% ../nbs/01_data.ipynb #6356dd8c
+# %% ../nbs/01_data.ipynb #552db74a
 def _card_table(raw:pd.DataFrame, card:CohortCard) -> pd.DataFrame:
     "The cohort columns the card names (image, label, site, patient, attributes, split), those the CSV has."
     t = pd.DataFrame(index=raw.index)
@@ -1322,7 +1322,7 @@ def _card_table(raw:pd.DataFrame, card:CohortCard) -> pd.DataFrame:
     if card.split and card.split in raw: t['split'] = raw[card.split]
     return t
 
-# %% ../nbs/01_data.ipynb #d2bfc8e5
+# %% ../nbs/01_data.ipynb #cc9b6b1d
 def _blank_cells(t:pd.DataFrame, card:CohortCard) -> tuple[list[str], pd.Index]:
     "Problems for blank image / patient / site cells, and their rows."
     problems, rows = [], pd.Index([])
@@ -1334,7 +1334,7 @@ def _blank_cells(t:pd.DataFrame, card:CohortCard) -> tuple[list[str], pd.Index]:
         rows = rows.union(blank)
     return problems, rows
 
-# %% ../nbs/01_data.ipynb #da219b34
+# %% ../nbs/01_data.ipynb #bce43de6
 def _scan_image(path:str) -> tuple[int, int, str, str]:
     "(width, height, SHA-1 of the decoded pixels, '') of an image file, or (0, 0, '', the error)."
     from PIL import Image
@@ -1352,7 +1352,7 @@ def scan_images(paths:Sequence[str], # image files
     with ThreadPoolExecutor(num_workers or min(8, 2 * (os.cpu_count() or 1))) as ex: rows = list(ex.map(_scan_image, paths))
     return pd.DataFrame(rows, columns=['width', 'height', 'sha1', 'error'], index=pd.Index(paths, name='path'))
 
-# %% ../nbs/01_data.ipynb #d92f9703
+# %% ../nbs/01_data.ipynb #5ae67964
 def _image_findings(t:pd.DataFrame, root:Path, card:CohortCard, image_size:int|None, num_workers:int|None):
     "Problems, warnings and rows to drop for unreadable and tiny images; adds `sha1` to `t` (in place)."
     paths = [os.path.join(root, p) for p in t['image']]
@@ -1370,7 +1370,7 @@ def _image_findings(t:pd.DataFrame, root:Path, card:CohortCard, image_size:int|N
     warns += _tiny_images(t, found, image_size)
     return problems, warns, drop
 
-# %% ../nbs/01_data.ipynb #73c23210
+# %% ../nbs/01_data.ipynb #1c7a5f3c
 def _tiny_images(t:pd.DataFrame, found:pd.DataFrame, image_size:int|None) -> list[str]:
     "A warning for readable images under a quarter of the working size on their short side."
     if not image_size: return []
@@ -1382,7 +1382,7 @@ def _tiny_images(t:pd.DataFrame, found:pd.DataFrame, image_size:int|None) -> lis
     return [f"{len(tiny)} image(s) are under {image_size / 4:g} px on a side but will be upscaled to {image_size} px "
             f"({_lines(tiny)}; e.g. {t.image[i]!r} is {w}x{h}): check they are the right files"]
 
-# %% ../nbs/01_data.ipynb #cab16d22
+# %% ../nbs/01_data.ipynb #d5de84cc
 _RARE_LABEL_ROWS, _RARE_LABEL_SHARE = 5, 0.01  # undeclared classes: a value on fewer rows / a smaller share is a problem
 
 def _card_classes(labels:pd.Series, card:CohortCard) -> tuple[list[str], pd.Series]:
@@ -1395,7 +1395,7 @@ def _card_classes(labels:pd.Series, card:CohortCard) -> tuple[list[str], pd.Seri
     rare = set(counts.index[(counts < _RARE_LABEL_ROWS) | (counts < _RARE_LABEL_SHARE * len(values))])
     return [c for c in _csv_classes(values) if c not in rare], values[values.isin(rare)]
 
-# %% ../nbs/01_data.ipynb #5986d716
+# %% ../nbs/01_data.ipynb #46484417
 def _label_findings(t:pd.DataFrame, card:CohortCard) -> tuple[list[str], list[str]]:
     "Problems with the labels, and the classes."
     classes, bad = _card_classes(t['label'], card)
@@ -1414,7 +1414,7 @@ def _label_findings(t:pd.DataFrame, card:CohortCard) -> tuple[list[str], list[st
                         "or more: check label, label_map and unlabeled in the card")
     return problems, classes
 
-# %% ../nbs/01_data.ipynb #e88d4053
+# %% ../nbs/01_data.ipynb #cf087f54
 def _min_patients(shares:Sequence[float]) -> int:
     "Patients needed so that each split of a non-zero share expects one."
     return int(np.ceil(1 / min(s for s in shares if s > 0) - 1e-9))
@@ -1425,7 +1425,7 @@ def _site_needs(card:CohortCard) -> dict[str, tuple[int, str]]:
     return {'ID': (_min_patients(id_shares), f'train / val_id / test_id at val_fraction {card.val_fraction:g}, test_fraction {card.test_fraction:g}'),
             'OOD': (_min_patients((card.ood_val_fraction, 1 - card.ood_val_fraction)), f'val_ood / test_ood at ood_val_fraction {card.ood_val_fraction:g}')}
 
-# %% ../nbs/01_data.ipynb #64e38ecc
+# %% ../nbs/01_data.ipynb #b28db62d
 def _named_site_findings(present:list[str], merged:list[str], card:CohortCard) -> list[str]:
     "Problems for sites the card names that the CSV lacks, and for a missing ID or OOD part."
     problems = []
@@ -1442,7 +1442,7 @@ def _named_site_findings(present:list[str], merged:list[str], card:CohortCard) -
         problems.append(f"no ID site: card field id_sites names none of the sites present {present}, or every site is OOD or unlabeled")
     return problems
 
-# %% ../nbs/01_data.ipynb #cf771471
+# %% ../nbs/01_data.ipynb #a379daf3
 def _site_size_findings(t:pd.DataFrame, card:CohortCard) -> list[str]:
     "Problems for ID / OOD sites with too few labeled patients, no labels, or a single class."
     present = sorted(t['site'].unique())
@@ -1461,7 +1461,7 @@ def _site_size_findings(t:pd.DataFrame, card:CohortCard) -> list[str]:
                                                    "per-site metrics need two; change the site fields of the card or add data")
     return problems
 
-# %% ../nbs/01_data.ipynb #0fb312b7
+# %% ../nbs/01_data.ipynb #56382127
 def _patient_findings(t:pd.DataFrame, k:int=5) -> list[str]:
     "A problem for each of the first `k` patients with images at several sites (and how many more)."
     n_sites = t.groupby('patient')['site'].nunique()
@@ -1474,7 +1474,7 @@ def _patient_findings(t:pd.DataFrame, k:int=5) -> list[str]:
     if len(several) > k: problems.append(f"... and {len(several) - k} more patients at several sites")
     return problems
 
-# %% ../nbs/01_data.ipynb #7c41a536
+# %% ../nbs/01_data.ipynb #e173b873
 def _same_image(g:pd.DataFrame, how:str) -> str|None:
     "A problem if the rows `g` (one image) disagree on patient or label, else None."
     what = [c for c in ('patient', 'label') if g[c].nunique(dropna=False) > 1]
@@ -1483,7 +1483,7 @@ def _same_image(g:pd.DataFrame, how:str) -> str|None:
     return (f"the same image ({how}) is under different {' and '.join(w + 's' for w in what)}: {show}; it could land in two splits "
             "(a leak): keep one row or fix the patient / label")
 
-# %% ../nbs/01_data.ipynb #dc4bd124
+# %% ../nbs/01_data.ipynb #f214b9e5
 def _duplicate_findings(t:pd.DataFrame) -> tuple[list[str], list[str], pd.Index]:
     "Problems, warnings and repeated rows to drop, for images listed twice by path or by pixels."
     problems, repeats = [], []
@@ -1498,7 +1498,7 @@ def _duplicate_findings(t:pd.DataFrame) -> tuple[list[str], list[str], pd.Index]
     warns = [f"{len(repeats)} row(s) repeat an image path with the same patient and label ({_lines(repeats)}): the repeats are dropped"] if repeats else []
     return problems, warns, pd.Index(repeats)
 
-# %% ../nbs/01_data.ipynb #f32c9c4a
+# %% ../nbs/01_data.ipynb #06a97488
 def _split_findings(t:pd.DataFrame, card:CohortCard) -> list[str]:
     "Problems with a ready-made split column: values outside SPLITS, no train rows or no OOD rows."
     col = t['split']
@@ -1508,7 +1508,7 @@ def _split_findings(t:pd.DataFrame, card:CohortCard) -> list[str]:
     if not col.isin(('val_ood', 'test_ood')).any(): problems.append(f"column {card.split!r} (card field split) has no 'val_ood' or 'test_ood' rows: the OOD test would be empty")
     return problems
 
-# %% ../nbs/01_data.ipynb #ad5f5f25
+# %% ../nbs/01_data.ipynb #d6e9bec6
 def _spec_findings(card:CohortCard) -> list[str]:
     "A problem if the card's split fields do not make a valid `SplitSpec`."
     try: card.split_spec()
@@ -1522,7 +1522,7 @@ def _attribute_findings(card:CohortCard) -> list[str]:
         return [f"card field fairness_attribute {card.fairness_attribute!r} is not one of the attributes {names}"]
     return []
 
-# %% ../nbs/01_data.ipynb #ed7bdaad
+# %% ../nbs/01_data.ipynb #7565e318
 def _card_root(csv:Path, card:CohortCard) -> Path:
     "The folder of the image paths: the card's `image_root`, else the CSV's folder."
     return Path(card.image_root) if card.image_root else Path(csv).parent
@@ -1533,7 +1533,7 @@ def _merged_sites(raw:pd.DataFrame, card:CohortCard) -> list[str]:
     counts = raw[card.site][raw[card.site] != ''].value_counts()
     return sorted(counts.index[counts < card.min_site_images])
 
-# %% ../nbs/01_data.ipynb #8c1b55e4
+# %% ../nbs/01_data.ipynb #9c2bcb08
 def _row_findings(t:pd.DataFrame, csv:Path, card:CohortCard, image_size, num_workers):
     "Problems, warnings and the rows left after the blank-cell, image and duplicate checks."
     problems, blank = _blank_cells(t, card)
@@ -1546,7 +1546,7 @@ def _row_findings(t:pd.DataFrame, csv:Path, card:CohortCard, image_size, num_wor
         problems, warns, t = problems + p, warns + w, t.drop(index=repeats)
     return problems, warns, t
 
-# %% ../nbs/01_data.ipynb #0cec4e7a
+# %% ../nbs/01_data.ipynb #452b783d
 def _inspect(csv:Path, card:CohortCard, image_size:int|None=None, num_workers:int|None=None):
     "Problems, warnings, the checked table (rows to drop dropped) and the classes of a CSV under a card."
     raw = _read_card_csv(csv)
@@ -1566,7 +1566,7 @@ def _inspect(csv:Path, card:CohortCard, image_size:int|None=None, num_workers:in
     if 'split' in t: problems += _split_findings(t, card)
     return problems, warns, t.drop(columns='sha1', errors='ignore'), classes
 
-# %% ../nbs/01_data.ipynb #22bf2480
+# %% ../nbs/01_data.ipynb #32bf960b
 def validate_csv(csv:str|Path, # the cohort CSV
                  card:str|Path|CohortCard|None=None, # its card (default: the one beside the CSV, else defaults)
                  image_size:int|None=None, # working image size (warns about images far smaller)
@@ -1581,7 +1581,7 @@ def _error_text(csv, card:CohortCard, problems:Sequence[str]) -> str:
     head = f"{csv}: {len(problems)} problem(s) in the cohort (card {card.card_file or 'none'}): fix them in the CSV or the card"
     return '\n'.join([head] + [f'  - {p}' for p in problems])
 
-# %% ../nbs/01_data.ipynb #05b307f7
+# %% ../nbs/01_data.ipynb #132e18cb
 def check_csv(csv:str|Path, # the cohort CSV
               card:str|Path|CohortCard|None=None, # its card (default: the one beside the CSV, else defaults)
               image_size:int|None=None, # working image size
@@ -1593,7 +1593,7 @@ def check_csv(csv:str|Path, # the cohort CSV
     for w in warns: _log.warning(f"{csv}: {w}")
     return warns
 
-# %% ../nbs/01_data.ipynb #c3290df4
+# %% ../nbs/01_data.ipynb #c6fa4f97
 def load_card_cohort(csv:str|Path, # the cohort CSV
                      card:str|Path|CohortCard|None=None, # its card (default: the one beside the CSV, else defaults)
                      root:str|Path|None=None, # folder of the image paths (overrides the card's image_root)
