@@ -1222,14 +1222,21 @@ def _check_card_keys(d:dict, where:str) -> None:
         raise ValueError(f"{where}: unknown key {k!r}{hint}; valid keys: {', '.join(names)}")
 
 # %% ../nbs/01_data.ipynb #127b0b10
+def _card_mapping(path:Path):
+    "What a card file holds; a file that does not parse fails naming it and where."
+    import yaml
+    try: return json.loads(path.read_text()) if path.suffix.lower() == '.json' else yaml.safe_load(path.read_text())
+    except (ValueError, yaml.YAMLError) as e:
+        where = ' '.join(str(e).split())[:160]
+        raise ValueError(f"card file {str(path)!r} does not parse ({where}): fix its syntax") from None
+
 def load_card(path:str|Path, # a .yaml, .yml or .json card file
              ) -> CohortCard:
     "Read a cohort card; unknown keys or bad values fail naming the file."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"card file {str(path)!r} not found")
     if path.suffix.lower() not in ('.yaml', '.yml', '.json'): raise ValueError(f"card file {str(path)!r}: use .yaml, .yml or .json")
-    import yaml
-    d = json.loads(path.read_text()) if path.suffix.lower() == '.json' else yaml.safe_load(path.read_text())
+    d = _card_mapping(path)
     if d is None: d = {}
     if not isinstance(d, dict): raise ValueError(f"card file {str(path)!r} must hold a mapping of keys to values, got {type(d).__name__}")
     for k in ('__class__', 'card_file'): d.pop(k, None)
@@ -1268,7 +1275,10 @@ HAM10000_CARD = CohortCard(
 
 # %% ../nbs/01_data.ipynb #e5feebaf
 class CohortError(ValueError):
-    "A cohort CSV (or its card) with problems; the message lists every one, each naming its culprit."
+    "A cohort CSV (or its card) with problems; the message lists every one, each naming its culprit (also in `.problems`)."
+    def __init__(self, message:str, problems:Sequence[str]=()):
+        super().__init__(message)
+        self.problems = list(problems)
 
 def _lines(idx, k:int=5) -> str:
     "The CSV lines (header = line 1) of rows `idx`: the first `k`, and how many more."
@@ -1280,7 +1290,12 @@ def _lines(idx, k:int=5) -> str:
 def _read_card_csv(csv:Path) -> pd.DataFrame:
     "The CSV as stripped str columns; only a blank cell is missing (''), so 'NA' or 'unknown' stay values."
     if not csv.is_file(): raise FileNotFoundError(f"CSV file {str(csv)!r} not found")
-    return pd.read_csv(csv, dtype=str, keep_default_na=False).apply(lambda s: s.str.strip())
+    try: raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        why = ' '.join(str(e).split())[:160]
+        raise ValueError(f"CSV file {str(csv)!r} is not a readable table ({why}): save it as UTF-8 CSV with one header line") from None
+    if raw.empty: raise ValueError(f"CSV file {str(csv)!r} has a header but no rows: one row per image is needed")
+    return raw.apply(lambda s: s.str.strip())
 
 # %% ../nbs/01_data.ipynb #e649e87d
 def _card_columns(card:CohortCard) -> dict[str, str]:
@@ -1589,7 +1604,7 @@ def check_csv(csv:str|Path, # the cohort CSV
              ) -> list[str]:
     "Raise a `CohortError` listing every problem of `csv`; log and return the warnings."
     problems, warns = validate_csv(csv, card, image_size, num_workers)
-    if problems: raise CohortError(_error_text(csv, cohort_card(csv, card), problems))
+    if problems: raise CohortError(_error_text(csv, cohort_card(csv, card), problems), problems)
     for w in warns: _log.warning(f"{csv}: {w}")
     return warns
 
@@ -1605,7 +1620,7 @@ def load_card_cohort(csv:str|Path, # the cohort CSV
     csv = Path(csv)
     card = cohort_card(csv, card, **overrides, **({} if root is None else {'image_root': str(Path(root).absolute())}))
     problems, warns, t, classes = _inspect(csv, card, image_size, num_workers)
-    if problems: raise CohortError(_error_text(csv, card, problems))
+    if problems: raise CohortError(_error_text(csv, card, problems), problems)
     for w in warns: _log.warning(f"{csv}: {w}")
     names = [a[0] for a in card.attributes]
     binned = {name: age_group_values(bins) for name, _, bins in card.attributes if bins}

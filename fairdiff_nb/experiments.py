@@ -4,13 +4,13 @@
 
 # %% ../nbs/09_experiments.ipynb #834ef466
 from __future__ import annotations
-import dataclasses, sys, tempfile, time
+import argparse, dataclasses, hashlib, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
 from .core import Config, atomic_write_csv, atomic_write_text, run_folder
-from .training import is_finished, cached_table
-from .data import load_cohort, images_for, encode_conditions
+from .training import is_finished, cached_table, file_digest
+from .data import SPLITS, CohortError, cohort_card, label_columns, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups
 from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
@@ -21,16 +21,17 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'ProtocolConfig', 'protocol_config', 'DataSpec',
-           'stage_root', 'load_data', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
-           'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
-           'quality_stage', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'CARD_OPTIONS', 'CLI_EXAMPLE', 'HYPHENED',
+           'ProtocolConfig', 'protocol_config', 'DataSpec', 'source_fingerprint', 'stage_root', 'load_data',
+           'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales', 'synthesis_stage',
+           'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec', 'quality_stage', 'headline',
+           'split_table', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
 CLASSNDIFF_METHODS = ('classndiff', 'classndiff_synthetic')
 SYNTHETIC_METHODS = DIFFUSION_METHODS + ('classndiff_synthetic',)  # methods that mix synthetic images into batches
-ALL_METHODS = REAL_METHODS + DIFFUSION_METHODS + CLASSNDIFF_METHODS
+ALL_METHODS = REAL_METHODS + ('color_jitter',) + DIFFUSION_METHODS + CLASSNDIFF_METHODS
 DATASETS = ('synth_histo', 'synth_histo_scanner', 'synth_derm', 'ham10000')
 HEADLINE = {  # the paper's headline metric and fairness attribute per kind of data
     'synth_histo': ('accuracy', 'site'), 'synth_histo_scanner': ('accuracy', 'site'),
@@ -58,6 +59,8 @@ class ProtocolConfig(Config):
     "One protocol run: data, generator, synthesis, methods, seeds."
     dataset:str = 'synth_histo' # 'synth_histo', 'synth_derm', 'ham10000' or a path to a cohort CSV
     data_root:str = '' # data folder of a real data set ('' for the embedded benchmarks)
+    card:str = '' # cohort card (YAML / JSON) of a CSV dataset ('' = <csv stem>.yaml|.yml|.json beside the CSV, if any)
+    data_options:tuple = () # (name, value) pairs that override the card's fields (the command's --label, --site, ...)
     preset:str = 'quick' # 'tiny', 'quick' or 'paper'
     methods:tuple = QUICK_METHODS # methods to compare (see ALL_METHODS)
     seeds:tuple = (0, 1, 2) # classifier seeds
@@ -96,18 +99,35 @@ def _check_protocol_options(kw:dict) -> None:
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
 
 # %% ../nbs/09_experiments.ipynb #0f67f083
+def _is_csv(dataset:str) -> bool: return str(dataset).lower().endswith('.csv')
+
+def _is_histology(dataset:str) -> bool:
+    "Whether a data set is histopathology by its name (histo, camelyon, pcam): the classifier chapter's rule for HED stain jitter."
+    return any(k in Path(str(dataset)).stem.lower() for k in ('histo', 'camelyon', 'pcam'))
+
+def _jitter_named(methods:tuple, dataset:str) -> tuple:
+    "`methods` with `stain_jitter` named `color_jitter` on data that is not histopathology (there it jitters colour, not stains)."
+    if _is_histology(dataset): return methods
+    return tuple(dict.fromkeys('color_jitter' if m == 'stain_jitter' else m for m in methods))
+
+def _dataset_name(dataset:str) -> str:
+    "A name of DATASETS, or the absolute path of an existing cohort CSV; anything else fails naming the valid ones."
+    if dataset in DATASETS: return dataset
+    if not _is_csv(dataset): raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}, or a path to a cohort .csv")
+    if not Path(dataset).is_file(): raise FileNotFoundError(f"cohort CSV {str(dataset)!r} not found: give the path of an existing .csv file")
+    return str(Path(dataset).resolve())
+
 def protocol_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
                     dataset:str='synth_histo', # a name of DATASETS or a cohort CSV path
                     **overrides, # any ProtocolConfig field
                    ) -> ProtocolConfig:
     "The `ProtocolConfig` of a preset for a dataset, with `overrides`; unknown names fail with the valid ones."
     if preset not in PROTOCOL_PRESETS: raise ValueError(f"unknown preset {preset!r}; valid presets: {', '.join(PROTOCOL_PRESETS)}")
-    if dataset not in DATASETS and not str(dataset).lower().endswith('.csv'):
-        raise ValueError(f"unknown dataset {dataset!r}; valid: {', '.join(DATASETS)}, or a path to a cohort .csv")
+    dataset = _dataset_name(str(dataset))
     kw = {**PROTOCOL_PRESETS[preset], 'separate_label_model': preset == 'paper', **overrides}
-    kw['methods'] = tuple(kw['methods'] or PROTOCOL_PRESETS[preset]['methods'])
+    kw['methods'] = _jitter_named(tuple(kw['methods'] or PROTOCOL_PRESETS[preset]['methods']), dataset)
     _check_protocol_options(kw)
-    return ProtocolConfig(dataset=str(dataset), preset=preset, **kw)
+    return ProtocolConfig(dataset=dataset, preset=preset, **kw)
 
 # %% ../nbs/09_experiments.ipynb #329ba74c
 @dataclasses.dataclass(frozen=True)
@@ -118,25 +138,45 @@ class DataSpec(Config):
     n_images:int = 0 # embedded benchmarks only (0 for real data)
     data_seed:int = 0
     image_size:int = 32
+    source:str = '' # a cohort CSV's fingerprint: its bytes and its resolved card ('' for named data sets)
+
+def _csv_card(cfg:ProtocolConfig):
+    "The resolved cohort card of a CSV dataset: its card file (given, or found beside the CSV) with the command's overrides."
+    return cohort_card(cfg.dataset, card=cfg.card or None, **dict(cfg.data_options))
+
+def source_fingerprint(cfg:ProtocolConfig) -> str:
+    "For a cohort CSV: a hash of the CSV's bytes and its resolved card, so an edited CSV or card gets new stages; else ''."
+    if not _is_csv(cfg.dataset): return ''
+    blob = f"{file_digest(cfg.dataset)['sha256']}|{_csv_card(cfg).config_hash()}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 def stage_root(cfg:ProtocolConfig, out:str|Path) -> Path:
     "`<out>/<dataset>-<hash>/`: the stages (data, diffusion, synthetic, classifiers, quality) shared by configs on the same data."
     synth = cfg.dataset.startswith('synth_')
-    spec = DataSpec(cfg.dataset, cfg.data_root, cfg.n_images if synth else 0, cfg.data_seed, cfg.image_size)
+    spec = DataSpec(cfg.dataset, cfg.data_root, cfg.n_images if synth else 0, cfg.data_seed, cfg.image_size, source_fingerprint(cfg))
     return run_folder(out, Path(cfg.dataset).stem, spec)
+
+# %% ../nbs/09_experiments.ipynb #2c524ff1
+def _file_images(cfg:ProtocolConfig, df:pd.DataFrame, out:Path) -> np.ndarray:
+    "Images of a file cohort at the protocol's size in its card's channels; with `on_error: drop` unreadable rows leave `df` (counted in attrs)."
+    n = len(df)
+    images = images_for(df, size=cfg.image_size, channels=df.attrs.get('channels', 3), cache_dir=out/'data'/'cache',
+                        on_error=df.attrs.get('on_error', 'raise'))
+    df.attrs['dropped_images'] = n - len(df)
+    return images
 
 def load_data(cfg:ProtocolConfig, # the protocol config
               out:str|Path, # the stage folder (see `stage_root`)
              ) -> tuple[pd.DataFrame, np.ndarray]:
-    "The cohort and its uint8 images for `cfg.dataset`."
+    "The cohort and its uint8 images for `cfg.dataset` (a cohort CSV is validated against its card before anything else)."
     out = Path(out)
     if cfg.dataset.startswith('synth_'):
         df = load_cohort(cfg.dataset, root=out/'data', n=cfg.n_images, seed=cfg.data_seed, size=cfg.image_size)
         return df, images_for(df)
-    if not cfg.data_root and not cfg.dataset.lower().endswith('.csv'):
-        raise ValueError(f"dataset {cfg.dataset!r} needs --data-root (the folder that holds its images and metadata)")
-    df = load_cohort(cfg.dataset, root=cfg.data_root or None)
-    return df, images_for(df, size=cfg.image_size, cache_dir=out/'data'/'cache')
+    if _is_csv(cfg.dataset): df = load_cohort(cfg.dataset, card=_csv_card(cfg), image_size=cfg.image_size)
+    elif not cfg.data_root: raise ValueError(f"dataset {cfg.dataset!r} needs --data-root (the folder that holds its images and metadata)")
+    else: df = load_cohort(cfg.dataset, root=cfg.data_root)
+    return df, _file_images(cfg, df, out)
 
 # %% ../nbs/09_experiments.ipynb #92244744
 GENERATOR_SPLITS = ('train', 'unlabeled')
@@ -154,7 +194,7 @@ def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
                    ) -> tuple:
     "Train (or load, or resume) a generator on train + unlabeled rows; return it and its run folder."
     rows = _generator_rows(cohort)
-    overrides = dict(mode=mode, image_size=images.shape[1], seed=cfg.data_seed if seed is None else seed)
+    overrides = dict(mode=mode, image_size=images.shape[1], channels=images.shape[-1], seed=cfg.data_seed if seed is None else seed)
     if cfg.diffusion_steps: overrides['steps'] = cfg.diffusion_steps
     overrides.update(dict(cfg.diffusion_options))
     dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **overrides)
@@ -211,7 +251,9 @@ def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id
 
 # %% ../nbs/09_experiments.ipynb #87f41108
 def _classifier_config(cfg:ProtocolConfig, method:str, seed:int):
+    "The classifier settings of a method: ERM on mixed batches for synthetic methods; `color_jitter` = the jitter method in colour mode."
     over = dict(seed=seed, method='erm' if method in SYNTHETIC_METHODS + CLASSNDIFF_METHODS else method)
+    if method == 'color_jitter': over.update(method='stain_jitter', stain_mode='color')
     if cfg.classifier_steps: over['steps'] = cfg.classifier_steps
     return classifier_preset(cfg.classifier_preset, **over)
 
@@ -310,11 +352,18 @@ def _synthetic_sources(cfg, cohort, images, out, log) -> dict:
     return sources
 
 # %% ../nbs/09_experiments.ipynb #de147c72
-def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
-    "The paper's figures from `results` (and a sample grid per conditioning mode)."
-    metric, attr = HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
-    if metric not in set(results['metric']): metric = 'roc_auc'
-    if attr not in set(results['attribute']): attr = 'site'
+def headline(cfg:ProtocolConfig, # the protocol config
+             cohort:pd.DataFrame, # its cohort (a card's headline is in its attrs)
+             results:pd.DataFrame|None=None, # when given, a metric / attribute it lacks falls back to ROC-AUC / site
+            ) -> tuple[str, str]:
+    "The headline metric and fairness attribute: the cohort card's, else the paper's for the data set, else ROC-AUC and site."
+    metric, attr = cohort.attrs.get('headline') or HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
+    if results is not None and metric not in set(results['metric']): metric = 'roc_auc'
+    if results is not None and attr not in set(results['attribute']): attr = 'site'
+    return metric, attr
+
+def _write_figures(cfg, results, synthetic, folder, metric:str, attr:str) -> list:
+    "The paper's figures of the headline `metric` and `attr` from `results` (and a sample grid of the synthetic cohort)."
     paths = [folder/'ood_bars.png', folder/'gap_vs_metric.png']
     figures.plot_ood_bars(results, metric, ratio=cfg.ratio, path=paths[0])
     figures.plot_gap_vs_metric(results, metric, attr, split='ood', ratio=cfg.ratio, path=paths[1])
@@ -329,6 +378,26 @@ def _write_figures(cfg, results, cohort, synthetic, folder) -> list:
     import matplotlib.pyplot as plt
     plt.close('all')
     return paths
+
+# %% ../nbs/09_experiments.ipynb #88ba2099
+def split_table(cohort:pd.DataFrame) -> pd.DataFrame:
+    "Images, labeled images, patients and sites of each split of a cohort (what each stage could see)."
+    labeled = cohort[label_columns(cohort)].notna().any(axis=1)
+    g = cohort.assign(labeled=labeled).groupby('split', sort=False)
+    table = pd.DataFrame({'images': g.size(), 'labeled': g['labeled'].sum(), 'patients': g['patient'].nunique(),
+                          'sites': g['site'].agg(lambda s: ', '.join(sorted(set(s))))})
+    return table.reindex([s for s in SPLITS if s in table.index]).rename_axis('split').reset_index()
+
+def _data_section(cohort:pd.DataFrame, metric:str, attr:str) -> list[str]:
+    "The report's data section: the split table, what each stage trains on, the headline's source, dropped images."
+    source = 'from the cohort card' if cohort.attrs.get('headline') else "the data set's default"
+    lines = ['## Data', '', to_markdown(split_table(cohort)), '',
+             f"The diffusion model trains on the `{'` and `'.join(GENERATOR_SPLITS)}` rows (labels of `train` only); every "
+             "classifier trains on the labeled `train` rows, the synthetic methods add their synthetic images to each "
+             f"batch; `test_id` and `test_ood` are scored. Headline: `{metric}`, fairness attribute `{attr}` ({source})."]
+    if cohort.attrs.get('dropped_images'):
+        lines.append(f"{cohort.attrs['dropped_images']} image(s) could not be read and were dropped (`on_error: drop`).")
+    return lines + ['']
 
 # %% ../nbs/09_experiments.ipynb #5ae93c06
 def _report_header(cfg:ProtocolConfig) -> list[str]:
@@ -362,14 +431,14 @@ def _quality_section(quality:pd.DataFrame) -> list[str]:
     return lines
 
 # %% ../nbs/09_experiments.ipynb #c59e1791
-def _report(cfg, results, figs, timings, out, quality=None) -> str:
+def _report(cfg, cohort, results, figs, timings, quality=None) -> str:
     "The markdown report of a protocol run."
-    metric, attr = HEADLINE.get(cfg.dataset, ('roc_auc', 'site'))
+    metric, attr = headline(cfg, cohort, results)
     main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
     metrics = [m for m in (metric, 'roc_auc') if m in set(results['metric'])]
     attributes = [a for a in (attr, 'site') if a in set(results['attribute'])]
     table = to_markdown(figures.summary_table(main, metrics=metrics, attributes=attributes))
-    lines = _report_header(cfg) + ['## Results', '', table, '', '## Figures', '']
+    lines = _report_header(cfg) + _data_section(cohort, metric, attr) + ['## Results', '', table, '', '## Figures', '']
     lines += [f'![{p.stem}](figures/{p.name})' for p in figs]
     if quality is not None: lines += _quality_section(quality)
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
@@ -414,8 +483,8 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     if quality is not None:
         log('quality', t)
         atomic_write_csv(folder/'quality.csv', quality)
-    figs = _write_figures(cfg, results, cohort, synthetic, folder/'figures')
-    atomic_write_text(folder/'report.md', _report(cfg, results, figs, timings, folder, quality))
+    figs = _write_figures(cfg, results, synthetic, folder/'figures', *headline(cfg, cohort, results))
+    atomic_write_text(folder/'report.md', _report(cfg, cohort, results, figs, timings, quality))
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
     return folder
 
@@ -429,12 +498,15 @@ def check_output_folder(out:str|Path) -> Path:
     except OSError as e: raise ValueError(f"output folder {str(out)!r} is not writable ({e.strerror or e}): choose another --out") from None
     return out
 
-def _error_line(e:BaseException) -> tuple[str, int]:
-    "The one line the command prints for an exception, and its exit status (2: bad input, 1: internal error)."
+def _error_lines(e:BaseException) -> tuple[list[str], int]:
+    "What the command prints for an exception, and its exit status (2: bad input, 1: internal error): one line, or a cohort's problem list."
     msg = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-    first = msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
-    if isinstance(e, (ValueError, KeyError, OSError, NotImplementedError)): return f'fairdiff_run: {first}', 2
-    return f'fairdiff_run: internal error ({type(e).__name__}: {first}); rerun with --debug for the traceback', 1
+    lines = msg.strip().splitlines() or [type(e).__name__]
+    if isinstance(e, CohortError) and e.problems:  # the first problem on the first line, then all of them and the header
+        more = f' (1 of {len(e.problems)} problems, all listed below)' if len(e.problems) > 1 else ''
+        return [f'fairdiff_run: {e.problems[0]}{more}', *lines], 2
+    if isinstance(e, (ValueError, KeyError, OSError, NotImplementedError)): return [f'fairdiff_run: {lines[0]}'], 2
+    return [f'fairdiff_run: internal error ({type(e).__name__}: {lines[0]}); rerun with --debug for the traceback'], 1
 
 # %% ../nbs/09_experiments.ipynb #a36b8a9b
 def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, **kw) -> dict:
@@ -449,11 +521,37 @@ def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, **kw)
     if data_root: overrides['data_root'] = str(Path(data_root).resolve())
     return overrides
 
+CARD_OPTIONS = ('image', 'label', 'patient', 'site', 'attributes', 'classes', 'high_risk', 'ood_sites', 'unlabeled_sites',
+                'channels', 'min_site_images', 'on_error')  # the command's options that override a cohort card's fields
+
+def _card_overrides(dataset:str, card:str, **given) -> dict:
+    "ProtocolConfig fields `card` and `data_options` from the command's card options (the ones given); they need a cohort CSV."
+    chosen = {k: v for k, v in given.items() if v not in ('', 0, None)}
+    if not (card or chosen): return {}
+    if not _is_csv(dataset):
+        option = '--' + (['card'] + list(chosen))[0 if card else 1].replace('_', '-')
+        raise ValueError(f"{option} describes a cohort CSV; it does not apply to --dataset {dataset!r}: give --dataset path/to/cohort.csv")
+    if card and not Path(card).is_file(): raise FileNotFoundError(f"cohort card {card!r} not found: give the path of a .yaml or .json card")
+    return dict(card=str(Path(card).resolve()) if card else '', data_options=tuple(sorted(chosen.items())))
+
 # %% ../nbs/09_experiments.ipynb #0f2c82aa
 @call_parse
 def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 min), quick (CPU, 32 px), paper (GPU)
                  dataset:str='synth_histo', # synth_histo, synth_histo_scanner (SynthHisto with a scanner shift), synth_derm, ham10000, or a cohort CSV
                  data_root:str='', # folder of a real data set (e.g. ../shared/data/ham10000); also spelled --data-root
+                 card:str='', # cohort card (.yaml / .json) of a CSV (default: <csv stem>.yaml beside it); see the example below
+                 image:str='', # a CSV's column of image paths (overrides the card's)
+                 label:str='', # a CSV's label column; blank cells are unlabeled (overrides the card's)
+                 patient:str='', # a CSV's patient column (default: one patient per image)
+                 site:str='', # a CSV's site / hospital / scanner column (default: one site)
+                 attributes:str='', # a CSV's sensitive-attribute columns, comma-separated (override the card's)
+                 classes:str='', # a CSV's classes in code order, comma-separated (default: the labels present)
+                 high_risk:str='', # a CSV's high-risk classes, comma-separated (their sensitivity is the headline)
+                 ood_sites:str='', # a CSV's out-of-distribution sites, comma-separated (scored in test_ood)
+                 unlabeled_sites:str='', # a CSV's sites whose images join the generator's unlabeled pool
+                 channels:int=0, # 3 (colour) or 1 (grayscale, e.g. X-ray); 0 = the card's (3 by default)
+                 min_site_images:int=0, # merge a CSV's sites with fewer images into a site 'other' (0 = the card's)
+                 on_error:str='', # unreadable images of a CSV: raise (stop, the default) or drop (counted in the report)
                  methods:str='', # comma-separated methods (default: the preset's; see fairdiff_nb.experiments.ALL_METHODS)
                  seeds:int=0, # number of classifier seeds (default: the preset's)
                  out:str='runs', # parent folder of the run folder and of its stages
@@ -463,22 +561,56 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
                  debug:bool=False, # on an error, show the whole traceback instead of one line
                 ):
     "Run the fairdiff_nb protocol (diffusion augmentation vs baselines, ID and OOD, fairness gaps)."
+    given = dict(image=image, label=label, patient=patient, site=site, attributes=attributes, classes=classes, high_risk=high_risk,
+                 ood_sites=ood_sites, unlabeled_sites=unlabeled_sites, channels=channels, min_site_images=min_site_images, on_error=on_error)
     try:
-        cfg = protocol_config(preset, dataset, **_protocol_overrides(methods, seeds, ratios, data_root, compose=compose, quality=quality))
+        overrides = _protocol_overrides(methods, seeds, ratios, data_root, compose=compose, quality=quality, **_card_overrides(dataset, card, **given))
+        cfg = protocol_config(preset, dataset, **overrides)
         check_output_folder(out)
         print(f'fairdiff_run: preset {preset}, dataset {dataset}, config {cfg.config_hash()}, output under {Path(out).resolve()}', flush=True)
         return run_protocol(cfg, out)
     except Exception as e:
         if debug: raise
-        line, status = _error_line(e)
-        print(line, file=sys.stderr)
+        lines, status = _error_lines(e)
+        print('\n'.join(lines), file=sys.stderr)
         sys.exit(status)
 
 # %% ../nbs/09_experiments.ipynb #b4197032
+CLI_EXAMPLE = """Your own data: a CSV with one row per image, and its cohort card beside it (study/cohort.yaml for study/cohort.csv):
+
+  image: path                  # column of image paths, relative to the CSV's folder (or give image_root)
+  label: finding               # label column; blank cells are unlabeled (the generator still learns from them)
+  classes: [normal, pneumonia] # declared classes, in code order: any other value is reported
+  high_risk: [pneumonia]       # the headline metric is their sensitivity
+  patient: patient_id          # splits are patient-wise
+  site: hospital               # the shift: sites are ID or OOD
+  attributes: [sex, {name: age_group, column: age, bins: [40, 60]}]
+  ood_sites: [hospital_c]      # scored in val_ood / test_ood
+  channels: 1                  # grayscale (X-ray); 3 for colour
+  on_error: raise              # or drop: unreadable images are dropped and counted in the report
+
+  fairdiff_run --preset tiny --dataset study/cohort.csv
+
+The same without a card file: --image path --label finding --classes normal,pneumonia --high-risk pneumonia
+--patient patient_id --site hospital --attributes sex,age_group=age:40:60 --ood-sites hospital_c --channels 1.
+The CSV is checked against the card before anything trains; every problem is listed at once."""
+
+HYPHENED = ('data_root', 'high_risk', 'ood_sites', 'unlabeled_sites', 'min_site_images', 'on_error')
+
+def _underscored(argv:list[str]) -> list[str]:
+    "Command-line words with `--data-root`-style spellings of the options in HYPHENED as fastcore's `--data_root`."
+    names = {'--' + n.replace('_', '-'): '--' + n for n in HYPHENED}
+    words = []
+    for a in argv:
+        flag, eq, value = a.partition('=')
+        words.append(names.get(flag, flag) + eq + value)
+    return words
+
 def main():
-    "Console entry point: `fairdiff_run`, accepting `--data-root` as well as fastcore's `--data_root`."
-    argv = [a.replace('--data-root', '--data_root', 1) if a.startswith('--data-root') else a for a in sys.argv[1:]]
-    args = vars(anno_parser(fairdiff_run, prog='fairdiff_run').parse_args(argv))
+    "Console entry point: `fairdiff_run` (options also spelled with hyphens: `--data-root`, `--ood-sites`, ...)."
+    parser = anno_parser(fairdiff_run, prog='fairdiff_run')
+    parser.formatter_class, parser.epilog = argparse.RawDescriptionHelpFormatter, CLI_EXAMPLE
+    args = vars(parser.parse_args(_underscored(sys.argv[1:])))
     args.pop('pdb', None)
     args.pop('xtra', None)
     fairdiff_run(**args)  # returns the run folder; the shell gets exit status 0
