@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_classifier.ipynb #4e8d5400
 from __future__ import annotations
-import dataclasses, hashlib, itertools, json, math, shutil, time
+import dataclasses, hashlib, itertools, json, math, shutil, time, warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np, pandas as pd, torch
@@ -18,12 +18,13 @@ from .training import (scale_uint8, step_rows, balanced_step_rows, lr_schedule, 
 from .data import encode_conditions, check_cohort, label_columns, labeled_rows, UNKNOWN
 
 # %% auto #0
-__all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'RUN_FILES', 'head_size',
-           'build_resnet', 'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of',
-           'resolve_group_attr', 'group_codes', 'CohortBatches', 'batch_targets', 'rgb_to_hed', 'hed_to_rgb',
-           'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss',
-           'cohort_fingerprint', 'predict_proba', 'prediction_table', 'prediction_probs', 'ClassifierRun', 'load_run',
-           'run_model', 'train_classifier', 'run_metrics']
+__all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'RUN_FILES',
+           'OPERATING_SPECIFICITY', 'head_size', 'build_resnet', 'load_local_weights', 'ClassifierConfig',
+           'classifier_preset', 'n_classes_of', 'resolve_group_attr', 'group_codes', 'CohortBatches', 'batch_targets',
+           'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score',
+           'val_log_loss', 'cohort_fingerprint', 'predict_proba', 'prediction_table', 'prediction_probs',
+           'ClassifierRun', 'load_run', 'run_model', 'train_classifier', 'operating_high_risk', 'operating_thresholds',
+           'run_metrics']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -132,12 +133,14 @@ _CHOICES = {'method': METHODS, 'arch': tuple(ARCHS), 'stem': ('auto', 'small', '
 _AT_LEAST_ONE = ('steps', 'batch_size', 'eval_every', 'eval_batch_size', 'width')
 
 def _check_classifier_fields(cfg) -> None:
-    "Raise naming the field of a `ClassifierConfig` that is not one of its choices, or a count under 1."
+    "Raise naming the field of a `ClassifierConfig` that is not one of its choices, a count under 1, or a focal alpha outside [0, 1]."
     for name, allowed in _CHOICES.items():
         v = getattr(cfg, name)
         if v not in allowed: raise ValueError(f"ClassifierConfig.{name} must be one of {tuple(allowed)}, got {v!r}")
     for k in _AT_LEAST_ONE:
         if getattr(cfg, k) < 1: raise ValueError(f"ClassifierConfig.{k} must be >= 1, got {getattr(cfg, k)}")
+    if cfg.focal_alpha is not None and not 0 <= cfg.focal_alpha <= 1:
+        raise ValueError(f"ClassifierConfig.focal_alpha must be None (no class weighting) or in [0, 1], got {cfg.focal_alpha}")
 
 # %% ../nbs/05_classifier.ipynb #935e08e3
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +165,7 @@ class ClassifierConfig(Config):
     randaugment_ops:int = 2 # RandAugment: ops per image
     randaugment_magnitude:int = 9 # RandAugment: magnitude (0-30)
     focal_gamma:float = 2.0 # focal loss focusing parameter
-    focal_alpha:float = 0.25 # focal loss positive-class weight (binary / multilabel; < 0 = none)
+    focal_alpha:float|None = None # focal loss weight of positives in [0, 1] (negatives: 1 - alpha; binary / multilabel); None = no class weighting
     stain_mode:str = 'auto' # 'hed', 'color', or 'auto' = hed for histopathology cohorts (name has histo/camelyon/pcam)
     stain_sigma:float = 0.05 # HED jitter: stain scale factor drawn in [1 - s, 1 + s]
     stain_bias:float = 0.01 # HED jitter: stain shift drawn in [-b, b] (skimage HED units)
@@ -359,7 +362,7 @@ def per_sample_loss(logits:torch.Tensor, # (B, n_outputs)
                     target:torch.Tensor, # int64 (B,) codes, or float (B, L) 0/1/NaN for multilabel
                     task:str, # 'binary', 'multiclass' or 'multilabel'
                     focal_gamma:float|None=None, # None = plain loss; else focal loss with this gamma
-                    focal_alpha:float=0.25, # focal weight of positives (sigmoid forms; < 0 = none)
+                    focal_alpha:float|None=None, # focal weight of positives in [0, 1] (sigmoid forms; negatives 1 - alpha); None = none
                    ) -> torch.Tensor:
     "Loss of every sample (B,): logistic, cross-entropy or masked multilabel; focal when `focal_gamma` is set."
     if task == 'multiclass':
@@ -370,7 +373,7 @@ def per_sample_loss(logits:torch.Tensor, # (B, n_outputs)
     seen = ~torch.isnan(target)
     filled = torch.nan_to_num(target, 0.)
     loss = (F.binary_cross_entropy_with_logits(logits.float(), filled, reduction='none') if focal_gamma is None
-            else sigmoid_focal_loss(logits.float(), filled, alpha=focal_alpha, gamma=focal_gamma, reduction='none'))
+            else sigmoid_focal_loss(logits.float(), filled, alpha=-1 if focal_alpha is None else focal_alpha, gamma=focal_gamma, reduction='none'))
     if task == 'binary': return loss
     return (loss * seen).sum(1) / seen.sum(1).clamp_min(1)
 
@@ -794,21 +797,63 @@ def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapt
     if folder is not None and verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: saved in {folder}')
     return run
 
-# %% ../nbs/05_classifier.ipynb #30c817a6
-def _split_metrics(run:ClassifierRun, cohort:pd.DataFrame, split:str|Sequence[str], group_attrs:list, n_boot:int,
-                   **kwargs) -> pd.DataFrame:
-    "`evaluate`'s table of a run's labeled predictions in the cohort split(s) `split`."
-    from fairdiff_nb.metrics import evaluate
-    a, task, label_cols = cohort.attrs, cohort.attrs['task'], label_columns(cohort)
+# %% ../nbs/05_classifier.ipynb #266f4858
+def _labeled_predictions(run:ClassifierRun, cohort:pd.DataFrame, split:str|Sequence[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    "A run's labeled prediction rows in the cohort split(s) `split`, their probabilities and their labels (multilabel: (N, L))."
+    label_cols = label_columns(cohort)
     split = [split] if isinstance(split, str) else list(split)
     preds = run.predictions
     sel = preds[preds['split'].isin(split) & preds[label_cols].notna().any(axis=1)]
     if len(sel) == 0: raise ValueError(f"run {run.config.config_hash()} has no labeled predictions in split(s) {split}")
     labels = sel[label_cols].to_numpy('float64', na_value=np.nan)
-    if task != 'multilabel': labels = labels[:, 0]
+    return sel, prediction_probs(sel), labels if cohort.attrs['task'] == 'multilabel' else labels[:, 0]
+
+# %% ../nbs/05_classifier.ipynb #bfeccef7
+OPERATING_SPECIFICITY = {'spec80': 0.8}  # operating point name -> specificity fixed on val_id (MEDFAIR: TPR at 80% specificity)
+
+def operating_high_risk(cohort:pd.DataFrame, # a cohort (task, high-risk classes)
+                       ) -> list[int]:
+    "High-risk classes the operating points read: the cohort's, else [1] for a binary task; [] when there are none."
+    declared = [int(h) for h in cohort.attrs.get('high_risk') or []]
+    return declared or ([1] if cohort.attrs['task'] == 'binary' else [])
+
+# %% ../nbs/05_classifier.ipynb #6789ac21
+def operating_thresholds(run:ClassifierRun, # a run with predictions on `split`
+                         cohort:pd.DataFrame, # its cohort (task, high-risk classes)
+                         specificities:dict|None=None, # name -> target specificity; default OPERATING_SPECIFICITY
+                         split:str='val_id', # the split the thresholds are fixed on
+                        ) -> dict[str, float]:
+    "Name -> threshold on `high_risk_score` giving that specificity on the run's own `split` predictions; {} without high-risk classes."
+    from fairdiff_nb.metrics import threshold_at_specificity, MetricWarning
+    hr = operating_high_risk(cohort)
+    specificities = OPERATING_SPECIFICITY if specificities is None else specificities
+    if not hr or not specificities: return {}
+    _, probs, labels = _labeled_predictions(run, cohort, split)
+    try: return {k: threshold_at_specificity(probs, labels, cohort.attrs['task'], hr, s) for k, s in specificities.items()}
+    except ValueError as e:  # e.g. no high-risk case in the split
+        warnings.warn(f"run {run.config.config_hash()}: no operating point on {split}: {e}", MetricWarning, stacklevel=2)
+        return {}
+
+# %% ../nbs/05_classifier.ipynb #27bc0547
+def _threshold_rows(thresholds:dict, # operating point name -> threshold
+                    n:int, # the validation cases they were read on
+                   ) -> pd.DataFrame:
+    "Rows (`OPERATING_THRESHOLD` + name, 'all', 'all', threshold, no interval, n) that record the operating points."
+    from fairdiff_nb.metrics import OPERATING_THRESHOLD
+    rows = [(OPERATING_THRESHOLD + k, 'all', 'all', t, np.nan, np.nan, n) for k, t in thresholds.items()]
+    return pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n'])
+
+# %% ../nbs/05_classifier.ipynb #30c817a6
+def _split_metrics(run:ClassifierRun, cohort:pd.DataFrame, split:str|Sequence[str], group_attrs:list, n_boot:int,
+                   thresholds:dict|None=None, # operating point name -> threshold (from `operating_thresholds`)
+                   **kwargs) -> pd.DataFrame:
+    "`evaluate`'s table of a run's labeled predictions in the cohort split(s) `split`, with the operating points `thresholds`."
+    from fairdiff_nb.metrics import evaluate
+    sel, probs, labels = _labeled_predictions(run, cohort, split)
     groups = {g: sel[g].astype(str).to_numpy() for g in group_attrs}
-    return evaluate(prediction_probs(sel), labels, groups, task, high_risk=a.get('high_risk') or None, n_boot=n_boot,
-                    seed=run.config.seed, **kwargs)
+    hr = operating_high_risk(cohort) if thresholds else cohort.attrs.get('high_risk') or None
+    return evaluate(probs, labels, groups, cohort.attrs['task'], high_risk=hr, n_boot=n_boot, seed=run.config.seed,
+                    operating_points=thresholds or None, **kwargs)
 
 # %% ../nbs/05_classifier.ipynb #f9c0fa11
 def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
@@ -817,6 +862,7 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
                 group_attrs:Sequence[str]|None=None, # grouping columns; default 'site' and every attribute
                 method:str|None=None, # the `method` column; default cfg.method, or cfg.source for a custom source
                 n_boot:int=200, # bootstrap resamples of the intervals
+                operating:dict|None=None, # operating point name -> specificity fixed on the run's val_id; default OPERATING_SPECIFICITY; {} = none
                 **kwargs, # passed to `fairdiff_nb.metrics.evaluate`
                ) -> pd.DataFrame:
     "Tidy metrics table of a run on each split (via `fairdiff_nb.metrics.evaluate`), with method, seed and split columns."
@@ -824,7 +870,10 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
     splits = splits or {'id': 'test_id', 'ood': 'test_ood'}
     group_attrs = list(group_attrs) if group_attrs is not None else ['site', *cohort.attrs.get('attributes', [])]
     method = method or (run.config.method if run.config.source == 'real' else run.config.source)
-    parts = [_split_metrics(run, cohort, sp, group_attrs, n_boot, **kwargs).assign(split=name) for name, sp in splits.items()]
+    thresholds = operating_thresholds(run, cohort, operating)
+    extra = [_threshold_rows(thresholds, len(_labeled_predictions(run, cohort, 'val_id')[0]))] if thresholds else []
+    parts = [pd.concat([_split_metrics(run, cohort, sp, group_attrs, n_boot, thresholds, **kwargs), *extra], ignore_index=True).assign(split=name)
+             for name, sp in splits.items()]
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, 'split', out.pop('split'))
     out.insert(0, 'seed', run.config.seed)

@@ -11,13 +11,14 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from .core import atomic_write_bytes
 from .data import require_columns
+from .metrics import seed_summary, paired_differences
 from .quality import to_markdown  # the markdown table writer lives with the quality tables
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'METHOD_ORDER', 'METHOD_NAMES', 'METRIC_NAMES', 'ATTRIBUTE_NAMES', 'SPLIT_NAMES', 'METHOD_COLORS',
-           'check_results', 'load_results', 'aggregate', 'method_order', 'method_style', 'save_figure',
-           'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve', 'summary_table', 'grid_cells', 'plot_sample_grid',
-           'write_figures']
+           'SEED_TABLE_KEYS', 'DIFF_COLUMNS', 'check_results', 'load_results', 'aggregate', 'method_order',
+           'method_style', 'save_figure', 'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve', 'seed_table',
+           'summary_table', 'grid_cells', 'plot_sample_grid', 'write_figures']
 
 # %% ../nbs/10_figures.ipynb #59f376f6
 RESULT_COLUMNS = ('metric', 'attribute', 'group', 'value', 'method', 'seed', 'split')
@@ -249,6 +250,49 @@ def _baselines(ax, results, metric, a, g, split, baselines, scale) -> None:
         ax.axhline(mu, ls='--', color=colour, label=f"{METHOD_NAMES.get(row['method'], row['method'])} (no synthetic images)")
         ax.axhspan(mu - sd, mu + sd, color=colour, alpha=0.12)
 
+# %% ../nbs/10_figures.ipynb #599e9a40
+def _default_metrics(results:pd.DataFrame) -> list[str]:
+    "The headline metrics present (accuracy, ROC-AUC, high-risk sensitivity), else the first metric of the table."
+    return [m for m in ('accuracy', 'roc_auc', 'high_risk_sensitivity') if m in set(results['metric'])] or [results['metric'].iloc[0]]
+
+def _gap_attributes(results:pd.DataFrame, metric:str, attributes:Sequence[str]|None) -> list[str]:
+    "`attributes`, or every attribute with gap rows of `metric`."
+    if attributes is not None: return list(attributes)
+    return sorted(set(results.loc[(results['metric'] == metric) & (results['group'] == 'gap'), 'attribute'].astype(str)))
+
+# %% ../nbs/10_figures.ipynb #73a0659a
+def _quantity_rows(results:pd.DataFrame, metrics, attributes, splits, methods, ratio) -> pd.DataFrame:
+    "The rows of every (metric, split, overall value | attribute gap), checked, in the summary table's column order."
+    parts = []
+    for m in metrics:
+        for s in splits:
+            for a, g in [('all', 'all')] + [(a, 'gap') for a in _gap_attributes(results, m, attributes)]:
+                parts.append(_select(results, m, a, g, s, methods, ratio))
+    return pd.concat(parts, ignore_index=True)
+
+# %% ../nbs/10_figures.ipynb #4bdb7fe2
+SEED_TABLE_KEYS = ['method', 'split', 'metric', 'attribute', 'group']
+DIFF_COLUMNS = {'difference': 'diff', 'sd': 'diff_sd', 'ci_low': 'diff_low', 'ci_high': 'diff_high', 'n_seeds': 'diff_n_seeds'}
+
+def seed_table(results:pd.DataFrame, # a results table
+               metrics:Sequence[str]|None=None, # metrics (default: the headline ones present, else the first)
+               attributes:Sequence[str]|None=None, # attributes whose gaps are included (default: all with gap rows)
+               splits:Sequence[str]=('id', 'ood'), # splits
+               methods:Sequence[str]|None=None, # methods (default: all; the baseline is added)
+               ratio:float|None=None, # synthetic ratio (needed if the table has several)
+               baseline:str|None='erm', # method of the paired differences; None = no differences
+               ci:float=0.95, # level of the t-intervals
+              ) -> pd.DataFrame:
+    "Per method x split x (metric | gap): mean over seeds with its t-interval, and the paired difference to `baseline` with its t-interval."
+    check_results(results)
+    metrics = list(metrics) if metrics is not None else _default_metrics(results)
+    if methods is not None and baseline is not None: methods = list(dict.fromkeys([*methods, baseline]))
+    rows = _quantity_rows(results, metrics, attributes, splits, methods, ratio)
+    out = seed_summary(rows, SEED_TABLE_KEYS, ci)
+    if baseline is None: return out
+    diff = paired_differences(rows, baseline, SEED_TABLE_KEYS[1:], ci).rename(columns=DIFF_COLUMNS)
+    return out.merge(diff, on=SEED_TABLE_KEYS, how='left')
+
 # %% ../nbs/10_figures.ipynb #7490853c
 def summary_table(results:pd.DataFrame, # a results table
                   metrics:Sequence[str]|None=None, # metrics (default: the headline ones present, else the first)
@@ -258,27 +302,41 @@ def summary_table(results:pd.DataFrame, # a results table
                   ratio:float|None=None, # synthetic ratio (needed if the table has several)
                   scale:float=100, # 100: percent / percentage points
                   digits:int=1, # decimals
+                  interval:str='sd', # 'sd': mean ± s.d. over seeds; 'ci': mean [low, high], the t-interval over seeds
+                  baseline:str|None=None, # e.g. 'erm': after each quantity a column 'Δ vs ERM [low, high]' (paired, over seeds)
+                  ci:float=0.95, # level of the t-intervals
                  ) -> pd.DataFrame:
-    "Mean ± s.d. over seeds, per method x (split, metric / gap)."
-    check_results(results)
-    if metrics is None: metrics = [m for m in ('accuracy', 'roc_auc', 'high_risk_sensitivity') if m in set(results['metric'])] or [results['metric'].iloc[0]]
+    "Mean ± s.d. (or mean [t-interval]) over seeds per method x (split, metric / gap), with the paired difference to `baseline` if asked."
+    if interval not in ('sd', 'ci'): raise ValueError(f"interval must be 'sd' (mean ± s.d.) or 'ci' (mean [t-interval]), got {interval!r}")
+    t = seed_table(results, metrics, attributes, splits, methods, ratio, baseline, ci)
     cols = {}
-    for m in metrics:
-        attrs = attributes if attributes is not None else sorted(set(results.loc[(results['metric'] == m) & (results['group'] == 'gap'), 'attribute'].astype(str)))
-        for s in splits:
-            for a, g, name in [('all', 'all', _metric_name(m))] + [(a, 'gap', f'{_attr_name(a)} gap in {_metric_name(m)}') for a in attrs]:
-                d = aggregate(results, m, a, g, split=s, methods=methods, ratio=ratio).set_index('method')
-                cols[f'{SPLIT_NAMES.get(s, s)} {name}'] = {k: _pm(scale * r['mean'], scale * r['sd'], digits) for k, r in d.iterrows()}
+    for (s, m, a, g), q in t.groupby(SEED_TABLE_KEYS[1:], sort=False):
+        name = f'{SPLIT_NAMES.get(s, s)} ' + (_metric_name(m) if g == 'all' else f'{_attr_name(a)} gap in {_metric_name(m)}')
+        cols[name] = {r.method: _mean_cell(r, interval, scale, digits) for r in q.itertuples()}
+        if baseline is not None: cols[f'{name} Δ vs {METHOD_NAMES.get(baseline, baseline)}'] = {r.method: _diff_cell(r, baseline, scale, digits) for r in q.itertuples()}
     out = pd.DataFrame(cols)
     out = out.loc[method_order(out.index)]
     out.index = [METHOD_NAMES.get(m, m) for m in out.index]
     out.index.name = 'method'
     return out
 
+# %% ../nbs/10_figures.ipynb #0057d169
 def _pm(mu, sd, digits) -> str:
     "'mean ± s.d.'; 'n/a' for an undefined mean (e.g. groups too small), '(1 seed)' when there is no s.d."
     if mu != mu: return 'n/a'
     return f'{mu:.{digits}f} ± {sd:.{digits}f}' if sd == sd else f'{mu:.{digits}f} (1 seed)'
+
+def _mean_cell(r, interval:str, scale:float, digits:int) -> str:
+    "A `seed_table` row's mean as 'mean ± s.d.' or 'mean [low, high]' ('n/a' undefined, '(1 seed)' without spread)."
+    if interval == 'sd' or r.mean != r.mean or r.ci_low != r.ci_low: return _pm(scale * r.mean, scale * r.sd, digits)
+    return f'{scale * r.mean:.{digits}f} [{scale * r.ci_low:.{digits}f}, {scale * r.ci_high:.{digits}f}]'
+
+def _diff_cell(r, baseline:str, scale:float, digits:int) -> str:
+    "A `seed_table` row's paired difference '+d [low, high]'; 'ref.' for the baseline, 'n/a' or '(1 seed)' when undefined."
+    if r.method == baseline: return 'ref.'
+    if r.diff != r.diff: return 'n/a'
+    if r.diff_low != r.diff_low: return f'{scale * r.diff:+.{digits}f} (1 seed)'
+    return f'{scale * r.diff:+.{digits}f} [{scale * r.diff_low:+.{digits}f}, {scale * r.diff_high:+.{digits}f}]'
 
 # %% ../nbs/10_figures.ipynb #02cf5745
 def _values(cohort:pd.DataFrame, col:str) -> tuple[pd.Series, list[str]]:

@@ -12,9 +12,9 @@ from scipy import stats
 from sklearn.metrics import roc_curve
 
 # %% auto #0
-__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'OPERATING', 'SEED_KEYS', 'MetricWarning', 'evaluate', 'cohort_groups',
-           'interval_table', 'high_risk_score', 'threshold_at_specificity', 'sensitivity_at_threshold', 'seed_interval',
-           'seed_summary', 'paired_differences']
+__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'OPERATING', 'OPERATING_THRESHOLD', 'SEED_KEYS', 'MetricWarning', 'evaluate',
+           'cohort_groups', 'interval_table', 'high_risk_score', 'threshold_at_specificity', 'sensitivity_at_threshold',
+           'seed_interval', 'seed_summary', 'paired_differences']
 
 # %% ../nbs/03_metrics.ipynb #027118b4
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -23,6 +23,7 @@ METRICS = {'accuracy': 'higher', 'balanced_accuracy': 'higher', 'roc_auc': 'high
            'equalized_odds_difference': 'lower', 'demographic_parity_difference': 'lower'}
 GAP_ONLY = ('equalized_odds_difference', 'demographic_parity_difference')  # differences between groups: 'gap' rows only
 OPERATING = ('high_risk_sensitivity_at_', 'high_risk_specificity_at_')  # + the name of an operating point, e.g. 'spec80'
+OPERATING_THRESHOLD = 'high_risk_threshold_at_'  # + the name: the row that records an operating point's threshold (`run_metrics`)
 
 class MetricWarning(UserWarning):
     "A metric is undefined (NaN) for a group, or cases were dropped."
