@@ -8,30 +8,31 @@ import argparse, dataclasses, hashlib, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
-from .core import Config, atomic_write_csv, atomic_write_text, run_folder
-from .training import is_finished, cached_table, file_digest
-from .data import SPLITS, CohortError, cohort_card, label_columns, load_cohort, images_for, encode_conditions
+from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
+from .training import is_finished, cached_table, file_digest, read_json
+from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups
 from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
+from .pseudo_label import pseudo_label_source
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
 from .quality import quality_report, classifier_cas_train_fn, fidelity_judges, quality_markdown, to_markdown
 from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'CARD_OPTIONS', 'CLI_EXAMPLE', 'HYPHENED',
-           'ProtocolConfig', 'protocol_config', 'DataSpec', 'source_fingerprint', 'stage_root', 'load_data',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'CARD_OPTIONS', 'CLI_EXAMPLE',
+           'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'source_fingerprint', 'stage_root', 'load_data',
            'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales', 'synthesis_stage',
            'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec', 'quality_stage', 'headline',
-           'split_table', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
+           'split_table', 'method_table', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
 CLASSNDIFF_METHODS = ('classndiff', 'classndiff_synthetic')
 SYNTHETIC_METHODS = DIFFUSION_METHODS + ('classndiff_synthetic',)  # methods that mix synthetic images into batches
-ALL_METHODS = REAL_METHODS + ('color_jitter',) + DIFFUSION_METHODS + CLASSNDIFF_METHODS
+ALL_METHODS = REAL_METHODS + ('color_jitter', 'pseudo_label') + DIFFUSION_METHODS + CLASSNDIFF_METHODS
 DATASETS = ('synth_histo', 'synth_histo_scanner', 'synth_derm', 'ham10000')
 HEADLINE = {  # the paper's headline metric and fairness attribute per kind of data
     'synth_histo': ('accuracy', 'site'), 'synth_histo_scanner': ('accuracy', 'site'),
@@ -39,7 +40,7 @@ HEADLINE = {  # the paper's headline metric and fairness attribute per kind of d
     'ham10000': ('high_risk_sensitivity', 'sex')}
 
 # %% ../nbs/09_experiments.ipynb #1bf13e8b
-QUICK_METHODS = ('erm', 'randaugment', 'oversample', 'focal', 'stain_jitter') + DIFFUSION_METHODS
+QUICK_METHODS = ('erm', 'randaugment', 'oversample', 'focal', 'stain_jitter', 'pseudo_label') + DIFFUSION_METHODS
 PROTOCOL_PRESETS = {
     'tiny':  dict(n_images=500, image_size=16, diffusion_preset='tiny', diffusion_steps=30, n_synthetic=64,
                   sampler='ddim', sample_steps=8, guidance=2.0, classifier_preset='tiny', classifier_steps=20,
@@ -110,6 +111,8 @@ def _jitter_named(methods:tuple, dataset:str) -> tuple:
     if _is_histology(dataset): return methods
     return tuple(dict.fromkeys('color_jitter' if m == 'stain_jitter' else m for m in methods))
 
+
+# %% ../nbs/09_experiments.ipynb #0c6d0dca
 def _dataset_name(dataset:str) -> str:
     "A name of DATASETS, or the absolute path of an existing cohort CSV; anything else fails naming the valid ones."
     if dataset in DATASETS: return dataset
@@ -250,25 +253,42 @@ def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id
                                    desc=f'sampling {mode} images')
 
 # %% ../nbs/09_experiments.ipynb #87f41108
+SELF_TRAINING = ('pseudo_label',)  # methods that add the unlabeled pool, pseudo-labeled by the seed's ERM run
+
 def _classifier_config(cfg:ProtocolConfig, method:str, seed:int):
-    "The classifier settings of a method: ERM on mixed batches for synthetic methods; `color_jitter` = the jitter method in colour mode."
-    over = dict(seed=seed, method='erm' if method in SYNTHETIC_METHODS + CLASSNDIFF_METHODS else method)
+    "The classifier settings of a method: ERM on mixed batches for synthetic and self-training methods; `color_jitter` = the jitter method in colour mode."
+    mixed = SYNTHETIC_METHODS + CLASSNDIFF_METHODS + SELF_TRAINING
+    over = dict(seed=seed, method='erm' if method in mixed else method)
     if method == 'color_jitter': over.update(method='stain_jitter', stain_mode='color')
     if cfg.classifier_steps: over['steps'] = cfg.classifier_steps
     return classifier_preset(cfg.classifier_preset, **over)
 
+def _pseudo_label_source(cfg, cohort, images, seed:int, out, clf_cfg, ratio:float) -> tuple:
+    "The self-training batches of `pseudo_label` (teacher: the seed's ERM run, trained or read from the cache), its config and info."
+    teacher = train_classifier(cohort, images, _classifier_config(cfg, 'erm', seed), out=Path(out)/'classifiers', verbose=False)
+    src, info = pseudo_label_source(cohort, images, clf_cfg, teacher=teacher, ratio=ratio)
+    return src, clf_cfg.replace(source=info['source']), info
+
+def _training_source(cfg, cohort, images, method:str, seed:int, out, synthetic:dict, ratio:float, clf_cfg) -> tuple:
+    "The training batches of a method (None: the classifier's own sampler), its config, and what to record beside the run."
+    if method in SELF_TRAINING: return _pseudo_label_source(cfg, cohort, images, seed, out, clf_cfg, ratio)
+    if method not in SYNTHETIC_METHODS: return None, clf_cfg, None
+    synth_images, synth_cohort, synth_id = synthetic[method]
+    clf_cfg = clf_cfg.replace(source=f'{method}:{synth_id}:r{ratio}')
+    src = mixed_loader(cohort, images, synth_cohort, synth_images, batch_size=clf_cfg.batch_size, ratio=ratio, seed=seed, steps=clf_cfg.steps)
+    return src, clf_cfg, None
+
 def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, out, synthetic:dict,
                      ratio:float|None=None) -> pd.DataFrame:
-    "Train (or reuse) one method x seed (x ratio) and return its tidy metrics, cached in the run folder."
+    "Train (or reuse) one method x seed (x ratio) and return its tidy metrics (cached in the run folder) with the run's folder name."
     if method == 'classndiff': return classndiff_metrics(cfg, cohort, images, seed, out)
-    clf_cfg, src, ratio = _classifier_config(cfg, method, seed), None, cfg.ratio if ratio is None else ratio
-    if method in SYNTHETIC_METHODS:
-        synth_images, synth_cohort, synth_id = synthetic[method]
-        clf_cfg = clf_cfg.replace(source=f'{method}:{synth_id}:r{ratio}')
-        src = mixed_loader(cohort, images, synth_cohort, synth_images, batch_size=clf_cfg.batch_size, ratio=ratio, seed=seed, steps=clf_cfg.steps)
+    ratio = cfg.ratio if ratio is None else ratio
+    src, clf_cfg, info = _training_source(cfg, cohort, images, method, seed, out, synthetic, ratio, _classifier_config(cfg, method, seed))
     run = train_classifier(cohort, images, clf_cfg, out=Path(out)/'classifiers', train_source=src, verbose=False)
+    if info is not None: atomic_write_json(run.folder/f'{method}.json', info)
     ratio_col = ratio if method in SYNTHETIC_METHODS else np.nan
-    return cached_table(run.folder/f'metrics-b{cfg.n_boot}.csv', lambda: run_metrics(run, cohort, method=method, n_boot=cfg.n_boot).assign(ratio=ratio_col))
+    table = cached_table(run.folder/f'metrics-b{cfg.n_boot}.csv', lambda: run_metrics(run, cohort, method=method, n_boot=cfg.n_boot).assign(ratio=ratio_col))
+    return table.assign(run=run.folder.name)  # the run folder: its records say what the method trained on
 
 # %% ../nbs/09_experiments.ipynb #9a1c0e05
 def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.DataFrame:
@@ -279,7 +299,7 @@ def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.
         clf_cfg = _classifier_config(cfg, 'erm', seed).replace(source=f'classndiff:{folder.name}')
         preds = prediction_table(cohort, probs[:, 1] if cohort.attrs['task'] == 'binary' else probs, clf_cfg.config_hash())
         return run_metrics(ClassifierRun(clf_cfg, preds, pd.DataFrame(), {}, folder), cohort, method='classndiff', n_boot=cfg.n_boot).assign(ratio=np.nan)
-    return cached_table(folder/f'metrics-b{cfg.n_boot}.csv', compute)
+    return cached_table(folder/f'metrics-b{cfg.n_boot}.csv', compute).assign(run=folder.name)
 
 def classndiff_synthesis(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out) -> tuple[np.ndarray, pd.DataFrame]:
     "The `label_property` synthetic cohort sampled from the first seed's joint model with classifier guidance."
@@ -391,7 +411,7 @@ def split_table(cohort:pd.DataFrame) -> pd.DataFrame:
 def _data_section(cohort:pd.DataFrame, metric:str, attr:str) -> list[str]:
     "The report's data section: the split table, what each stage trains on, the headline's source, dropped images."
     source = 'from the cohort card' if cohort.attrs.get('headline') else "the data set's default"
-    lines = ['## Data', '', to_markdown(split_table(cohort)), '',
+    lines = ['## Data', '', to_markdown(split_table(cohort).set_index('split')), '',
              f"The diffusion model trains on the `{'` and `'.join(GENERATOR_SPLITS)}` rows (labels of `train` only); every "
              "classifier trains on the labeled `train` rows, the synthetic methods add their synthetic images to each "
              f"batch; `test_id` and `test_ood` are scored. Headline: `{metric}`, fairness attribute `{attr}` ({source})."]
@@ -399,13 +419,56 @@ def _data_section(cohort:pd.DataFrame, metric:str, attr:str) -> list[str]:
         lines.append(f"{cohort.attrs['dropped_images']} image(s) could not be read and were dropped (`on_error: drop`).")
     return lines + ['']
 
+# %% ../nbs/09_experiments.ipynb #bb10d0d8
+def _run_record(root:Path, method:str, run:str) -> dict:
+    "Classifier, steps, batch size and selected step of one run, from its records (`config.json`, `result.json`)."
+    if method == 'classndiff':
+        joint = read_json(root/run/'config.json')
+        steps = joint['diffusion']['steps']
+        return dict(classifier=f"{joint['arch']} (width {joint['width']}) inside the diffusion loop", steps=steps,
+                    batch=joint['diffusion']['batch_size'], selected=steps, select='last step')
+    config, result = read_json(root/'classifiers'/run/'config.json'), read_json(root/'classifiers'/run/'result.json')
+    return dict(classifier=f"{config['arch']} (width {config['width']})", steps=config['steps'], batch=config['batch_size'],
+                selected=result['best_step'], select=f"best {result['select']} on val_id")
+
+# %% ../nbs/09_experiments.ipynb #2e5e0406
+def _pseudo_labels_seen(info:dict) -> str:
+    "What a self-training run added, from the record written beside it."
+    return (f"{info['kept']} of {info['pool']} unlabeled `train` / `unlabeled` images pseudo-labeled by the seed's ERM run "
+            f"(confidence >= {info['threshold']}; {info['pseudo_per_batch']} of each batch of {info['batch_size']})")
+
+def _images_seen(cfg:ProtocolConfig, cohort:pd.DataFrame, method:str, synthetic:dict, run_folder:Path) -> str:
+    "Which images a method trained on (directly, or through its generator or teacher), from the cohort, the synthetic cohorts and its run record."
+    labeled = len(labeled_rows(cohort[cohort['split'] == 'train']))
+    gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
+    pool = f"{len(gen)} `train` + `unlabeled` images ({(gen['split'] == 'unlabeled').sum()} unlabeled, sites {', '.join(sorted(set(gen['site'])))})"
+    if method == 'classndiff': return f"{pool} in the diffusion loop, labels of the {labeled} labeled ones"
+    if method in SELF_TRAINING: return f"{labeled} labeled `train` + " + _pseudo_labels_seen(read_json(run_folder/f'{method}.json'))
+    if method not in synthetic: return f"{labeled} labeled `train` images"
+    n_synth = len(synthetic[method][1])
+    return f"{labeled} labeled `train` + {n_synth} synthetic (r = {cfg.ratio} of each batch) from a generator trained on {pool}"
+
+def method_table(cfg:ProtocolConfig, cohort:pd.DataFrame, results:pd.DataFrame, root:Path, synthetic:dict) -> pd.DataFrame:
+    "Per method (at the main ratio): classifier, steps x batch, selected steps over seeds, and the images it saw, from the run records."
+    main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
+    rows = []
+    for method, runs in main.groupby('method', sort=False)['run']:
+        recs = pd.DataFrame([_run_record(root, method, r) for r in runs.unique()])
+        first = recs.iloc[0]
+        picked = f"{recs['selected'].min()}-{recs['selected'].max()}" if recs['selected'].nunique() > 1 else str(first['selected'])
+        rows.append({'method': method, 'classifier': first['classifier'], 'steps x batch': f"{first['steps']} x {first['batch']}",
+                     'checkpoint (steps, over seeds)': f"{picked} ({first['select']})", 'seeds': len(recs),
+                     'images seen': _images_seen(cfg, cohort, method, synthetic, root/'classifiers'/runs.iloc[0])})
+    return pd.DataFrame(rows)
+
 # %% ../nbs/09_experiments.ipynb #5ae93c06
 def _report_header(cfg:ProtocolConfig) -> list[str]:
     "The title and the protocol paragraphs of the report."
     lines = [f"# fairdiff_nb protocol: {cfg.dataset}, preset {cfg.preset}", '',
              f"Config hash `{cfg.config_hash()}`; {len(cfg.seeds)} seed(s) {list(cfg.seeds)}; written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", '',
-             "Every method trains the same classifier for the same number of steps at the same batch size; synthetic "
-             f"methods mix a fraction r = {cfg.ratio} of synthetic images into every batch. Values: mean ± s.d. over seeds (%).", '',
+             "The table *Methods* lists, from each run's records, the classifier, its steps and batch size, the checkpoint "
+             f"kept and the images each method saw; synthetic methods mix a fraction r = {cfg.ratio} of synthetic images "
+             "into every batch. Values: mean ± s.d. over seeds (%).", '',
              f"Sampling: {cfg.sampler}, {cfg.sample_steps} steps, guidance {cfg.guidance}, composition `{cfg.compose}`; "
              f"{cfg.n_synthetic} synthetic images per conditioning mode.", '']
     if not cfg.separate_label_model and 'diffusion_label' in cfg.methods: lines += [_shared_model_note(cfg), '']
@@ -431,14 +494,28 @@ def _quality_section(quality:pd.DataFrame) -> list[str]:
     return lines
 
 # %% ../nbs/09_experiments.ipynb #c59e1791
-def _report(cfg, cohort, results, figs, timings, quality=None) -> str:
+def _headline_section(main:pd.DataFrame, metric:str, attr:str) -> list[str]:
+    "The headline table: OOD metric at argmax / 0.5 and at the val_id operating point, its gap, t-intervals over seeds, paired differences to ERM."
+    metrics = [m for m in (metric, f'{metric}_at_spec80') if m in set(main['metric'])]
+    baseline = 'erm' if 'erm' in set(main['method']) else None
+    table = figures.summary_table(main, metrics=metrics, attributes=[attr], splits=('ood',), interval='ci', baseline=baseline)
+    return ['## Headline (out of distribution)', '',
+            f"`{metric}` as the paper reads it (argmax / threshold 0.5) and, where present, at the threshold that gives "
+            "specificity 0.8 on each run's own `val_id` predictions (`_at_spec80`), with the `" + attr + "` gap at each. "
+            "Mean over seeds [95% t-interval over seeds]; Δ = paired per-seed difference to ERM [95% t-interval].", '',
+            to_markdown(table), '']
+
+
+# %% ../nbs/09_experiments.ipynb #e63597fa
+def _report(cfg, cohort, results, methods, figs, timings, quality=None) -> str:
     "The markdown report of a protocol run."
     metric, attr = headline(cfg, cohort, results)
     main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
-    metrics = [m for m in (metric, 'roc_auc') if m in set(results['metric'])]
-    attributes = [a for a in (attr, 'site') if a in set(results['attribute'])]
+    metrics = [m for m in dict.fromkeys((metric, 'roc_auc')) if m in set(results['metric'])]
+    attributes = [a for a in dict.fromkeys((attr, 'site')) if a in set(results['attribute'])]
     table = to_markdown(figures.summary_table(main, metrics=metrics, attributes=attributes))
-    lines = _report_header(cfg) + _data_section(cohort, metric, attr) + ['## Results', '', table, '', '## Figures', '']
+    lines = _report_header(cfg) + _data_section(cohort, metric, attr) + ['## Methods', '', to_markdown(methods.set_index('method')), '']
+    lines += _headline_section(main, metric, attr) + ['## Results', '', table, '', '## Figures', '']
     lines += [f'![{p.stem}](figures/{p.name})' for p in figs]
     if quality is not None: lines += _quality_section(quality)
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
@@ -465,13 +542,14 @@ def run_protocol(cfg:ProtocolConfig, # what to run
                  verbose:bool=True,
                 ) -> Path:
     "Run (or resume) the whole protocol; return the folder holding results.csv, report.md and figures/."
-    folder, root, timings = run_folder(out, 'protocol', cfg), stage_root(cfg, out), {}
+    root, timings = stage_root(cfg, out), {}
     def log(stage, t0, extra=''):
         timings[stage] = time.monotonic() - t0
         if verbose: print(f"[{stage}] {timings[stage]:.0f} s {extra}", flush=True)
     t = time.monotonic()
     cohort, images = load_data(cfg, root)
     log('data', t, f'{len(cohort)} images')
+    folder = run_folder(out, 'protocol', cfg)  # after the data passed its checks: a failed check leaves no run folder
     synthetic = _synthetic_sources(cfg, cohort, images, root, log)
     t = time.monotonic()
     rows = _classifier_results(cfg, cohort, images, root, synthetic)
@@ -484,7 +562,9 @@ def run_protocol(cfg:ProtocolConfig, # what to run
         log('quality', t)
         atomic_write_csv(folder/'quality.csv', quality)
     figs = _write_figures(cfg, results, synthetic, folder/'figures', *headline(cfg, cohort, results))
-    atomic_write_text(folder/'report.md', _report(cfg, cohort, results, figs, timings, quality))
+    methods = method_table(cfg, cohort, results, root, synthetic)
+    atomic_write_csv(folder/'methods.csv', methods)
+    atomic_write_text(folder/'report.md', _report(cfg, cohort, results, methods, figs, timings, quality))
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
     return folder
 
@@ -575,7 +655,7 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
         print('\n'.join(lines), file=sys.stderr)
         sys.exit(status)
 
-# %% ../nbs/09_experiments.ipynb #b4197032
+# %% ../nbs/09_experiments.ipynb #f1243691
 CLI_EXAMPLE = """Your own data: a CSV with one row per image, and its cohort card beside it (study/cohort.yaml for study/cohort.csv):
 
   image: path                  # column of image paths, relative to the CSV's folder (or give image_root)
@@ -595,6 +675,8 @@ The same without a card file: --image path --label finding --classes normal,pneu
 --patient patient_id --site hospital --attributes sex,age_group=age:40:60 --ood-sites hospital_c --channels 1.
 The CSV is checked against the card before anything trains; every problem is listed at once."""
 
+
+# %% ../nbs/09_experiments.ipynb #b4197032
 HYPHENED = ('data_root', 'high_risk', 'ood_sites', 'unlabeled_sites', 'min_site_images', 'on_error')
 
 def _underscored(argv:list[str]) -> list[str]:

@@ -101,6 +101,8 @@ METHOD_NAMES = {'erm': 'ERM', 'randaugment': 'RandAugment', 'randaugment_std': '
                 'diffusion_shuffled': 'diffusion (shuffled labels)', 'classndiff': 'Class-N-Diff'}
 METRIC_NAMES = {'accuracy': 'top-1 accuracy', 'balanced_accuracy': 'balanced accuracy', 'roc_auc': 'ROC-AUC',
                 'sensitivity': 'sensitivity', 'specificity': 'specificity', 'high_risk_sensitivity': 'high-risk sensitivity',
+                'high_risk_sensitivity_at_spec80': 'high-risk sensitivity at 80% val_id specificity',
+                'high_risk_specificity_at_spec80': 'high-risk specificity at the 80% val_id operating point',
                 'ece': 'expected calibration error', 'equalized_odds_difference': 'equalized-odds difference',
                 'demographic_parity_difference': 'demographic-parity difference'}
 ATTRIBUTE_NAMES = {'site': 'site', 'skin_tone': 'skin tone', 'sex': 'sex', 'race': 'race', 'age_group': 'age group'}

@@ -155,6 +155,7 @@ def test_fault(name, setup, extra, culprit, tmp_path, monkeypatch, capsys):
     assert not any('Traceback' in l for l in lines), lines
     runs = tmp_path/'runs'
     assert not list(runs.glob('*/diffusion-*')) and not list(runs.glob('*/classifiers')), 'something trained before the error'
+    assert not list(runs.glob('protocol-*')), 'a run folder was made for input that failed its checks'
 
 def test_census_size():
     assert len(CASES) >= 40
