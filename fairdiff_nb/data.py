@@ -16,15 +16,15 @@ from .training import image_tensor
 _log = logging.getLogger('fairdiff_nb.data')
 
 # %% auto #0
-__all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'CAMELYON17_SPEC',
-           'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'HAM10000_CARD', 'require_columns', 'label_columns',
-           'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares', 'assign_splits',
-           'cohort_summary', 'register_source', 'available_sources', 'load_cohort', 'encode_labels', 'load_csv',
-           'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader', 'ImageReadError',
-           'read_image', 'default_cache_dir', 'ImageCache', 'images_for', 'age_group', 'age_group_values',
-           'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert', 'nih_finding_table',
-           'load_nih_cxr14', 'load_medmnist', 'CohortCard', 'load_card', 'find_card', 'cohort_card', 'CohortError',
-           'scan_images', 'validate_csv', 'check_csv', 'load_card_cohort']
+__all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'HAM10000_SPEC_ALL_OOD_EVAL',
+           'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'HAM10000_CARD', 'require_columns',
+           'label_columns', 'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares',
+           'assign_splits', 'cohort_summary', 'register_source', 'available_sources', 'load_cohort', 'encode_labels',
+           'load_csv', 'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader',
+           'ImageReadError', 'read_image', 'default_cache_dir', 'ImageCache', 'images_for', 'age_group',
+           'age_group_values', 'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert',
+           'nih_finding_table', 'load_nih_cxr14', 'load_medmnist', 'CohortCard', 'load_card', 'find_card',
+           'cohort_card', 'CohortError', 'scan_images', 'validate_csv', 'check_csv', 'load_card_cohort']
 
 # %% ../nbs/01_data.ipynb #b3de0f80
 SPLITS = ('train', 'val_id', 'test_id', 'val_ood', 'test_ood', 'unlabeled')
@@ -822,8 +822,11 @@ def _index_images(root:Path, folders:Sequence[str], exts=('.jpg', '.jpeg', '.png
 HAM10000_CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc']
 HAM10000_HIGH_RISK = ('mel', 'bcc', 'akiec')
 HAM10000_SPEC = SplitSpec(id_sites=('vidir_molemax', 'vidir_modern'), ood_sites=('rosendahl', 'vienna_dias'),
+                          unlabeled_sites=('rosendahl', 'vienna_dias'), unlabeled_site_fraction=0.3,
                           val_fraction=0.1, test_fraction=0.2, ood_val_fraction=0.3)
+HAM10000_SPEC_ALL_OOD_EVAL = HAM10000_SPEC.replace(unlabeled_sites=())   # the old split: every OOD lesion evaluated
 
+# %% ../nbs/01_data.ipynb #0a3cbec8
 def _published_ham_files(root:Path, meta:pd.DataFrame, check_files:bool) -> pd.Series:
     "Paths of the published layout's images: each `image_id` found in images/ or the distribution's part folders."
     found = _index_images(root, ['images', 'HAM10000_images_part_1', 'HAM10000_images_part_2', 'HAM10000_images', '.'])
@@ -851,7 +854,7 @@ def _ham10000_table(root:Path, check_files:bool) -> pd.DataFrame:
 # %% ../nbs/01_data.ipynb #5dd80464
 def load_ham10000(root:str|Path|None=None, # folder of the data set (default `$FAIRDIFF_HAM10000`)
                   task:str='binary', # 'binary' (high risk vs rest) or 'multiclass' (7 diagnoses)
-                  spec:SplitSpec|None=HAM10000_SPEC, # split spec
+                  spec:SplitSpec|None=HAM10000_SPEC, # split spec (`HAM10000_SPEC_ALL_OOD_EVAL`: no unlabeled OOD lesions)
                   age_bins:Sequence[float]=(40, 60), # inner edges of the age groups
                   check_files:bool=True, # fail now if an image file is missing
                  ) -> pd.DataFrame:
@@ -868,8 +871,10 @@ def load_ham10000(root:str|Path|None=None, # folder of the data set (default `$F
                        'sex': _sex(meta['sex']), 'age_group': age_group(meta['age'], age_bins),
                        'dx': meta['dx'], 'age': meta['age'], 'image_id': meta.get('image_id', meta['file'])})
     if check_files: _check_files(df['image'], root)
-    return finish_cohort(df, 'ham10000', task, classes, ['sex', 'age_group'], high, image_root=root, spec=spec,
-                         attr_values={'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)})
+    df = finish_cohort(df, 'ham10000', task, classes, ['sex', 'age_group'], high, image_root=root, spec=spec,
+                       attr_values={'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)})
+    df.loc[df['split'] == 'unlabeled', 'dx'] = None   # dx is the label: unlabeled rows lose it too
+    return df
 
 register_source('ham10000', load_ham10000)
 
@@ -1270,8 +1275,10 @@ HAM10000_CARD = CohortCard(
     name='ham10000', image='file', label='dx', classes=('low_risk', 'high_risk'), high_risk=('high_risk',),
     label_map=tuple((dx, 'high_risk' if dx in HAM10000_HIGH_RISK else 'low_risk') for dx in HAM10000_CLASSES),
     patient='lesion_id', site='dataset', attributes=(('sex', 'sex', ()), ('age_group', 'age', (40, 60))),
-    id_sites=HAM10000_SPEC.id_sites, ood_sites=HAM10000_SPEC.ood_sites, val_fraction=HAM10000_SPEC.val_fraction,
-    test_fraction=HAM10000_SPEC.test_fraction, ood_val_fraction=HAM10000_SPEC.ood_val_fraction)
+    id_sites=HAM10000_SPEC.id_sites, ood_sites=HAM10000_SPEC.ood_sites,
+    unlabeled_sites=HAM10000_SPEC.unlabeled_sites, unlabeled_site_fraction=HAM10000_SPEC.unlabeled_site_fraction,
+    val_fraction=HAM10000_SPEC.val_fraction, test_fraction=HAM10000_SPEC.test_fraction,
+    ood_val_fraction=HAM10000_SPEC.ood_val_fraction)
 
 # %% ../nbs/01_data.ipynb #e5feebaf
 class CohortError(ValueError):
