@@ -8,15 +8,16 @@ import dataclasses, json, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from .core import Config, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
-from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule,
+from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule, read_json, read_safetensors,
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
                                    DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, sample, dropout_groups)
-from .classifier import build_resnet
+from .classifier import build_resnet, selection_score, val_log_loss, _Selection
 
 # %% auto #0
-__all__ = ['LOG_COLUMNS', 'ClassNDiffConfig', 'TimestepClassifier', 'ResNetTimestepClassifier', 'build_classifier', 'is_gated',
-           'joint_loss', 'ClassNDiff', 'save_classndiff', 'load_classndiff', 'fit_classndiff', 'predict_classndiff',
+__all__ = ['LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'ClassNDiffConfig', 'TimestepClassifier', 'ResNetTimestepClassifier',
+           'build_classifier', 'is_gated', 'joint_loss', 'ClassNDiff', 'selected_classifier', 'selection_record',
+           'save_classndiff', 'load_classndiff', 'is_eval_step', 'fit_classndiff', 'predict_classndiff',
            'classifier_grad', 'sample_classndiff', 'toy_square_class']
 
 # %% ../nbs/07_classndiff.ipynb #c120e32c
@@ -31,11 +32,15 @@ class ClassNDiffConfig(Config):
     timestep_aware: bool = True  # the classifier also trains on noisy x_t with its t (needed for classifier guidance)
     clf_lr: float = 1e-3
     use_attributes: bool = True  # condition the denoiser on the sensitive attributes and site too (mode 'label_property')
+    eval_every: int = 0  # steps between scoring the classifier on the validation rows (when given); 0 = a tenth of the run
+    select_metric: str = 'auroc'  # 'auroc' or 'accuracy' on the validation rows (`selection_score` of the classifier chapter)
 
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
         if not 0 <= self.gate <= 1: raise ValueError(f"gate must be in [0, 1], got {self.gate}")
         if self.lam < 0: raise ValueError(f"lam must be >= 0, got {self.lam}")
+        if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
+        if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
         if self.arch not in ('convnet', 'resnet18'): raise ValueError(f"arch must be 'convnet' or 'resnet18', got {self.arch!r}")
         if 'label' not in self.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {self.diffusion.field_names}")
 
@@ -46,6 +51,14 @@ class ClassNDiffConfig(Config):
 
     @property
     def n_classes(self) -> int: return dict(self.diffusion.fields)['label']
+
+    @property
+    def task(self) -> str: return 'binary' if self.n_classes == 2 else 'multiclass'
+
+    @property
+    def eval_interval(self) -> int:
+        "Steps between evaluations on the validation rows."
+        return self.eval_every or max(1, self.diffusion.steps // 10)
 
     @classmethod
     def from_dict(cls, d:dict): return cls(**{k: v for k, v in d.items() if k != '__class__'})
@@ -143,25 +156,49 @@ def _clean_batch(images:np.ndarray, rows:np.ndarray, hflip:bool, g:torch.Generat
 
 @dataclasses.dataclass
 class ClassNDiff:
-    "A trained (or partly trained) Class-N-Diff pair."
+    "A trained (or partly trained) Class-N-Diff pair, and the classifier kept on the validation rows."
     cfg: ClassNDiffConfig
     denoiser: DiffusionModel
-    classifier: nn.Module
+    classifier: nn.Module  # the last weights: the classifier that guides sampling
     step: int = 0
     log: list = dataclasses.field(default_factory=list)  # (step, gated, loss, diffusion, clf)
+    best: _Selection = dataclasses.field(default_factory=_Selection)  # best validation score, its step and classifier weights
+    val_log: list = dataclasses.field(default_factory=list)  # (step, val_score, val_loss)
+
+def selected_classifier(m:ClassNDiff) -> nn.Module:
+    "The classifier kept on the validation rows (the last one when the run had none), in eval mode."
+    if m.best.state is None: return m.classifier.eval()
+    clf = build_classifier(m.cfg).to(next(m.classifier.parameters()).device)
+    clf.load_state_dict(m.best.state)
+    return clf.eval()
 
 # %% ../nbs/07_classndiff.ipynb #beea400a
 LOG_COLUMNS = ['step', 'gated', 'loss', 'diffusion', 'clf']
+VAL_LOG_COLUMNS = ['step', 'val_score', 'val_loss']
+RUN_FILES = ['config.json', 'denoiser.safetensors', 'classifier.safetensors', 'classifier_selected.safetensors',
+             'train_log.csv', 'val_log.csv', 'result.json']
 
+def selection_record(m:ClassNDiff) -> dict:
+    "The run's record of its classifier (`result.json`): budget, architecture and the step kept (best on validation, else the last)."
+    cfg, d, scored = m.cfg, m.cfg.denoiser_config, bool(m.val_log)
+    return dict(best_step=m.best.step if scored else m.step, best_val_score=m.best.score if scored else None,
+                best_val_loss=m.best.loss if scored else None, select=f'{cfg.select_metric}/overall' if scored else 'last step',
+                evaluations=len(m.val_log), eval_every=cfg.eval_interval, steps=d.steps, batch_size=d.batch_size,
+                arch=cfg.arch, width=cfg.width)
+
+# %% ../nbs/07_classndiff.ipynb #c3d7a001
 def save_classndiff(m:ClassNDiff, out:str|Path) -> Path:
-    "Write a trained pair: config.json, denoiser / classifier safetensors and the log, then `done.json`."
-    out = Path(out)
+    "Write a trained pair: config, last denoiser and classifier, selected classifier, logs, `result.json`, then `done.json`."
+    out, record = Path(out), selection_record(m)
     atomic_write_json(out/'config.json', m.cfg)
-    meta = {'step': str(m.step)}
-    atomic_save_safetensors(out/'denoiser.safetensors', m.denoiser.state_dict(), metadata=meta)
-    atomic_save_safetensors(out/'classifier.safetensors', m.classifier.state_dict(), metadata=meta)
+    atomic_save_safetensors(out/'denoiser.safetensors', m.denoiser.state_dict(), metadata={'step': str(m.step)})
+    atomic_save_safetensors(out/'classifier.safetensors', m.classifier.state_dict(), metadata={'step': str(m.step)})
+    selected = m.best.state if m.best.state is not None else m.classifier.state_dict()
+    atomic_save_safetensors(out/'classifier_selected.safetensors', selected, metadata={'step': str(record['best_step'])})
     atomic_write_csv(out/'train_log.csv', pd.DataFrame(m.log, columns=LOG_COLUMNS))
-    mark_done(out, ['config.json', 'denoiser.safetensors', 'classifier.safetensors', 'train_log.csv'], step=m.step)
+    atomic_write_csv(out/'val_log.csv', pd.DataFrame(m.val_log, columns=VAL_LOG_COLUMNS))
+    atomic_write_json(out/'result.json', record)
+    mark_done(out, RUN_FILES, step=m.step, best_step=record['best_step'])
     return out
 
 # %% ../nbs/07_classndiff.ipynb #602b596b
@@ -171,21 +208,33 @@ def _new_pair(cfg:ClassNDiffConfig, device) -> ClassNDiff:
     return ClassNDiff(cfg, DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device))
 
 # %% ../nbs/07_classndiff.ipynb #48a195f9
+def _restore_progress(m:ClassNDiff, weights:dict, st:dict) -> None:
+    "Step, logs and the best classifier so far, from a checkpoint's weights and state."
+    m.step, m.log, m.val_log = st['step'], st['log'], st['val_log']
+    m.best = _Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights.get('classifier_best'))
+
+def _load_finished(out:Path, m:ClassNDiff) -> dict:
+    "Step, logs and the selected classifier of a finished run; return its last weights."
+    record = read_json(out/'result.json')
+    m.step, m.log = read_json(out/'done.json')['step'], pd.read_csv(out/'train_log.csv').values.tolist()
+    m.val_log = pd.read_csv(out/'val_log.csv').values.tolist()
+    if m.val_log:
+        selected = read_safetensors(out/'classifier_selected.safetensors')
+        m.best = _Selection(record['best_val_score'], record['best_val_loss'], record['best_step'], selected)
+    return {k: read_safetensors(out/f'{k}.safetensors') for k in ('denoiser', 'classifier')}
+
+# %% ../nbs/07_classndiff.ipynb #c3d7a003
 def load_classndiff(out:str|Path, device:str|torch.device='cpu') -> ClassNDiff:
-    "Load a finished run folder, else its last checkpoint (models in eval mode)."
-    from safetensors.torch import load_file
+    "Load a finished run folder, else its last checkpoint (models in eval mode; predictions use the selected classifier)."
     out = Path(out)
     if not (out/'config.json').exists():
         raise FileNotFoundError(f"{out/'config.json'} not found: not a Class-N-Diff run folder")
     cfg = ClassNDiffConfig.from_dict(json.loads((out/'config.json').read_text()))
     m = ClassNDiff(cfg, DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device))
-    if is_finished(out):
-        weights = {k: load_file(out/f'{k}.safetensors') for k in ('denoiser', 'classifier')}
-        m.step = json.loads((out/'done.json').read_text())['step']
-        m.log = pd.read_csv(out/'train_log.csv').values.tolist()
+    if is_finished(out): weights = _load_finished(out, m)
     elif latest_checkpoint(out) is not None:
         weights, st = load_checkpoint(latest_checkpoint(out))
-        m.step, m.log = st['step'], st['log']
+        _restore_progress(m, weights, st)
     else: raise FileNotFoundError(f"{out} holds neither a finished Class-N-Diff run (done.json) nor a checkpoint")
     m.denoiser.load_state_dict(weights['denoiser'])
     m.classifier.load_state_dict(weights['classifier'])
@@ -203,7 +252,7 @@ def _optimisers(cfg:ClassNDiffConfig, m:ClassNDiff) -> tuple[list, list]:
 
 # %% ../nbs/07_classndiff.ipynb #b56bc8de
 def _resume_pair(out:Path|None, m:ClassNDiff, opts:list, scheds:list) -> None:
-    "Restore the pair, its optimizers and schedules from the last checkpoint of `out`, if any."
+    "Restore the pair, its optimizers, schedules, logs and best classifier from the last checkpoint of `out`, if any."
     checkpoint = latest_checkpoint(out) if out is not None else None
     if checkpoint is None: return
     weights, st = load_checkpoint(checkpoint)
@@ -212,13 +261,15 @@ def _resume_pair(out:Path|None, m:ClassNDiff, opts:list, scheds:list) -> None:
     for opt, sched, opt_state, sched_state in zip(opts, scheds, st['opts'], st['scheds']):
         opt.load_state_dict(opt_state)
         sched.load_state_dict(sched_state)
-    m.step, m.log = st['step'], st['log']
+    _restore_progress(m, weights, st)
 
 def _checkpoint_pair(out:Path, m:ClassNDiff, opts:list, scheds:list) -> Path:
-    "Checkpoint the pair's weights, optimizers, schedules and log."
-    state = {'opts': [o.state_dict() for o in opts], 'scheds': [s.state_dict() for s in scheds], 'log': m.log}
-    return save_checkpoint(out, m.step, {'denoiser': m.denoiser.state_dict(), 'classifier': m.classifier.state_dict()}, state,
-                           m.cfg.diffusion.keep_checkpoints)
+    "Checkpoint the pair's weights, the best classifier so far and its score, optimizers, schedules and logs."
+    best = dict(score=m.best.score, loss=m.best.loss, step=m.best.step)
+    state = {'opts': [o.state_dict() for o in opts], 'scheds': [s.state_dict() for s in scheds], 'log': m.log, 'val_log': m.val_log, 'best': best}
+    weights = {'denoiser': m.denoiser.state_dict(), 'classifier': m.classifier.state_dict()}
+    if m.best.state is not None: weights['classifier_best'] = m.best.state
+    return save_checkpoint(out, m.step, weights, state, m.cfg.diffusion.keep_checkpoints)
 
 # %% ../nbs/07_classndiff.ipynb #4363cdab
 def _joint_step(m:ClassNDiff, sched, images:np.ndarray, codes:torch.Tensor, opts:list, scheds:list, device) -> None:
@@ -251,6 +302,42 @@ def _training_codes(d:DiffusionConfig, images:np.ndarray, conditions:dict) -> to
     if len(codes) != len(images): raise ValueError(f"{len(images)} images but {len(codes)} condition rows")
     return codes
 
+# %% ../nbs/07_classndiff.ipynb #c3d7a005
+def _validation_rows(cfg:ClassNDiffConfig, val_images:np.ndarray|None, val_labels:np.ndarray|None) -> tuple|None:
+    "The labeled validation rows (images, labels) after checks; None when none are given."
+    if val_images is None and val_labels is None: return None
+    if val_images is None or val_labels is None: raise ValueError("give both val_images and val_labels, or neither")
+    d, labels = cfg.diffusion, np.asarray(val_labels).astype(np.int64)
+    check_images(val_images, (d.image_size, d.image_size, d.channels), 'validation images')
+    if len(labels) != len(val_images): raise ValueError(f"{len(val_images)} validation images but {len(labels)} labels")
+    if (labels >= cfg.n_classes).any(): raise ValueError(f"validation label outside 0..{cfg.n_classes - 1}")
+    keep = labels >= 0
+    if not keep.any(): raise ValueError("no labeled validation rows (every label is -1)")
+    return np.ascontiguousarray(val_images[keep]), labels[keep]
+
+def is_eval_step(cfg:ClassNDiffConfig, step:int) -> bool:
+    "Whether the classifier is scored on the validation rows after training step `step` (every `eval_interval`, and the last)."
+    return step % cfg.eval_interval == 0 or step == cfg.diffusion.steps
+
+# %% ../nbs/07_classndiff.ipynb #c3d7a007
+@torch.no_grad()
+def _class_probs(classifier:nn.Module, images:np.ndarray, batch_size:int=256) -> np.ndarray:
+    "Class probabilities (N, K) of `classifier` on clean images (timestep 0), in eval mode."
+    dev = next(classifier.parameters()).device
+    classifier.eval()
+    out = [classifier(image_tensor(images[i:i+batch_size], signed=True).to(dev)).float().softmax(1).cpu().numpy()
+           for i in range(0, len(images), batch_size)]
+    return np.concatenate(out)
+
+def _evaluate_pair(m:ClassNDiff, val_images:np.ndarray, val_labels:np.ndarray) -> None:
+    "Score the classifier (timestep 0) on the validation rows, log it, keep its weights if best so far; back to training mode."
+    probs = _class_probs(m.classifier, val_images)
+    p = probs[:, 1] if m.cfg.task == 'binary' else probs
+    score = selection_score(p, val_labels, np.zeros(len(p), int), m.cfg.task, m.cfg.select_metric)
+    m.val_log.append([m.step, score, val_log_loss(p, val_labels, m.cfg.task)])
+    m.best.offer(score, m.val_log[-1][2], m.step, m.classifier)
+    m.classifier.train()
+
 # %% ../nbs/07_classndiff.ipynb #de09d172
 def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, seed from cfg.diffusion)
                    images:np.ndarray, # uint8 N x H x W x C
@@ -259,10 +346,13 @@ def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, 
                    stop_at:int|None=None, # stop after this step (checkpoint written); None = cfg.diffusion.steps
                    device:str|torch.device='cpu',
                    log_every:float=30., # seconds between progress lines when not interactive
+                   val_images:np.ndarray|None=None, # uint8 validation images (the protocol: val_id) the classifier is selected on; None = keep the last
+                   val_labels:np.ndarray|None=None, # their label codes (N,), -1 = unlabeled (left out)
                   ) -> ClassNDiff:
-    "Train a denoiser and a classifier jointly (Class-N-Diff), or resume / finish a run."
+    "Train a denoiser and a classifier jointly (Class-N-Diff), keeping the classifier best on the validation rows; or resume / finish a run."
     d = cfg.denoiser_config
     codes = _training_codes(d, images, conditions)
+    val = _validation_rows(cfg, val_images, val_labels)
     out = Path(out) if out is not None else None
     if out is not None and is_finished(out): return load_classndiff(out, device)
     m = _new_pair(cfg, device)
@@ -274,6 +364,7 @@ def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, 
     sched, stop = noise_scheduler(d), min(stop_at if stop_at is not None else d.steps, d.steps)
     for _ in progress(range(m.step, stop), desc='Class-N-Diff training', every=log_every):
         _joint_step(m, sched, images, codes, opts, scheds, device)
+        if val is not None and is_eval_step(cfg, m.step): _evaluate_pair(m, *val)
         checkpoint_due = m.step == stop or (d.checkpoint_every and m.step % d.checkpoint_every == 0)
         if out is not None and checkpoint_due: _checkpoint_pair(out, m, opts, scheds)
     if out is not None and m.step >= d.steps: save_classndiff(m, out)
@@ -287,15 +378,11 @@ def predict_classndiff(m:ClassNDiff, # a trained pair
                        images:np.ndarray, # uint8 N x H x W x C
                        batch_size:int=256,
                       ) -> np.ndarray:
-    "Class probabilities (N, K) of the joint classifier on clean images (timestep 0)."
+    "Class probabilities (N, K) of the selected joint classifier (`selected_classifier`) on clean images (timestep 0)."
     d = m.cfg.diffusion
     if images.ndim != 4 or images.shape[1:] != (d.image_size, d.image_size, d.channels):
         raise ValueError(f"images are {images.shape} but the model expects N x {d.image_size} x {d.image_size} x {d.channels}")
-    dev = next(m.classifier.parameters()).device
-    m.classifier.eval()
-    out = [m.classifier(image_tensor(images[i:i+batch_size], signed=True).to(dev)).float().softmax(1).cpu().numpy()
-           for i in range(0, len(images), batch_size)]
-    return np.concatenate(out)
+    return _class_probs(selected_classifier(m), images, batch_size)
 
 # %% ../nbs/07_classndiff.ipynb #7255873f
 def classifier_grad(classifier:nn.Module, x:torch.Tensor, t:torch.Tensor, y:torch.Tensor,

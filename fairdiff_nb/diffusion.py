@@ -16,7 +16,7 @@ from .training import (image_tensor, image_array, check_images, step_rows, weigh
 # %% auto #0
 __all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config',
            'cohort_fields', 'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes', 'dropout_groups',
-           'drop_conditions', 'dropout_shares', 'DiffusionModel', 'n_params', 'noise_scheduler',
+           'drop_conditions', 'dropout_shares', 'label_only_share', 'DiffusionModel', 'n_params', 'noise_scheduler',
            'class_balance_weights', 'TrainResult', 'build_autoencoder', 'encode_latents', 'fit_autoencoder',
            'load_autoencoder', 'LatentRows', 'reconstruct', 'reconstruction_report', 'fit_diffusion', 'load_diffusion',
            'noise_coefficients', 'predict_x0', 'predict_eps', 'make_sampler', 'guided_output', 'sample', 'sample_grid',
@@ -45,7 +45,8 @@ def toy_squares(n:int, # number of images
 DIFFUSION_PRESETS = {
     'tiny': dict(image_size=16, block_out_channels=(16, 32), layers_per_block=1, attention=(False, False),
                  mid_attention=False, norm_num_groups=8, batch_size=16, steps=60, lr=2e-3, warmup_steps=5,
-                 checkpoint_every=0, mixed_precision='no', ema_decay=0.99),
+                 checkpoint_every=0, mixed_precision='no', ema_decay=0.99,
+                 dropout='group'),  # label-only trained on a stated share (condition dropout, below)
     'quick': dict(image_size=32, patch_size=2, block_out_channels=(32, 64, 64), layers_per_block=1,
                   attention=(False, False, False), mid_attention=False, norm_num_groups=8, dropout='group', p_drop=0.35,
                   batch_size=64, steps=2400, lr=1e-3, warmup_steps=100, checkpoint_every=250, mixed_precision='auto',
@@ -262,6 +263,15 @@ def dropout_shares(cfg:DiffusionConfig, # the dropout settings (dropout, p_drop,
     names = np.array(cfg.field_names)
     keys = ['+'.join(names[k]) if k.any() else 'unconditional' for k in kept]
     return pd.Series(keys).value_counts(normalize=True).rename('share')
+
+# %% ../nbs/04_diffusion.ipynb #a1b0c0d2
+def label_only_share(cfg:DiffusionConfig, # the dropout settings (mode, dropout, p_drop, p_drop_all) and fields
+                    ) -> float:
+    "Expected share of fully labeled training rows that train the label-only condition (label kept, every other field null)."
+    if 'label' not in cfg.field_names: return 0.
+    keep = (1 - cfg.p_drop) * (1 - cfg.p_drop_all)
+    if cfg.mode == 'label': return keep  # the encoder ignores every other field
+    return keep * cfg.p_drop ** (len(dropout_groups(cfg)) - 1)
 
 # %% ../nbs/04_diffusion.ipynb #4a341268
 class DiffusionModel(nn.Module):
