@@ -23,8 +23,8 @@ __all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'H
            'classifier_preset', 'n_classes_of', 'resolve_group_attr', 'group_codes', 'CohortBatches', 'batch_targets',
            'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score',
            'val_log_loss', 'cohort_fingerprint', 'predict_proba', 'prediction_table', 'prediction_probs',
-           'ClassifierRun', 'load_run', 'run_model', 'train_classifier', 'operating_high_risk', 'operating_thresholds',
-           'run_metrics']
+           'ClassifierRun', 'load_run', 'run_model', 'Selection', 'train_classifier', 'operating_high_risk',
+           'operating_thresholds', 'run_metrics']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -580,7 +580,7 @@ def run_model(run:ClassifierRun, # a run, in memory or read by `load_run`
 
 # %% ../nbs/05_classifier.ipynb #bbc9f60f
 @dataclasses.dataclass
-class _Selection:
+class Selection:
     "The best model so far on `val_id`: its score, log loss, step and weights."
     score: float = -math.inf
     loss: float = math.inf
@@ -609,7 +609,7 @@ class _Loop:
     sched: object
     augment: Callable
     dro: GroupDRO|None
-    best: _Selection = dataclasses.field(default_factory=_Selection)
+    best: Selection = dataclasses.field(default_factory=Selection)
     hist: list = dataclasses.field(default_factory=list)
     losses: list = dataclasses.field(default_factory=list)  # training losses since the last evaluation
     t_train: float = 0.
@@ -687,7 +687,7 @@ def _restore_loop(loop:_Loop, folder:Path|None) -> bool:
     loop.sched.load_state_dict(st['sched'])
     if loop.dro is not None: loop.dro.q.copy_(st['dro'])
     for k in _LOOP_STATE: setattr(loop, k, st[k])
-    loop.best = _Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights['best'])
+    loop.best = Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights['best'])
     torch.set_rng_state(st['rng'])
     return True
 

@@ -12,7 +12,7 @@ from .training import (image_tensor, check_images, step_rows, step_generator, lr
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
                                    DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, sample, dropout_groups)
-from .classifier import build_resnet, selection_score, val_log_loss, _Selection
+from .classifier import build_resnet, selection_score, val_log_loss, Selection
 
 # %% auto #0
 __all__ = ['LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'ClassNDiffConfig', 'TimestepClassifier', 'ResNetTimestepClassifier',
@@ -162,7 +162,7 @@ class ClassNDiff:
     classifier: nn.Module  # the last weights: the classifier that guides sampling
     step: int = 0
     log: list = dataclasses.field(default_factory=list)  # (step, gated, loss, diffusion, clf)
-    best: _Selection = dataclasses.field(default_factory=_Selection)  # best validation score, its step and classifier weights
+    best: Selection = dataclasses.field(default_factory=Selection)  # best validation score, its step and classifier weights
     val_log: list = dataclasses.field(default_factory=list)  # (step, val_score, val_loss)
 
 def selected_classifier(m:ClassNDiff) -> nn.Module:
@@ -211,7 +211,7 @@ def _new_pair(cfg:ClassNDiffConfig, device) -> ClassNDiff:
 def _restore_progress(m:ClassNDiff, weights:dict, st:dict) -> None:
     "Step, logs and the best classifier so far, from a checkpoint's weights and state."
     m.step, m.log, m.val_log = st['step'], st['log'], st['val_log']
-    m.best = _Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights.get('classifier_best'))
+    m.best = Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights.get('classifier_best'))
 
 def _load_finished(out:Path, m:ClassNDiff) -> dict:
     "Step, logs and the selected classifier of a finished run; return its last weights."
@@ -220,7 +220,7 @@ def _load_finished(out:Path, m:ClassNDiff) -> dict:
     m.val_log = pd.read_csv(out/'val_log.csv').values.tolist()
     if m.val_log:
         selected = read_safetensors(out/'classifier_selected.safetensors')
-        m.best = _Selection(record['best_val_score'], record['best_val_loss'], record['best_step'], selected)
+        m.best = Selection(record['best_val_score'], record['best_val_loss'], record['best_step'], selected)
     return {k: read_safetensors(out/f'{k}.safetensors') for k in ('denoiser', 'classifier')}
 
 # %% ../nbs/07_classndiff.ipynb #c3d7a003

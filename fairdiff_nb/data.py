@@ -1634,5 +1634,6 @@ def load_card_cohort(csv:str|Path, # the cohort CSV
     t['label'] = encode_labels(t['label'], classes, card.label)
     df = finish_cohort(t, card.name or csv.stem, _default_task(classes), classes, names, [classes.index(h) for h in card.high_risk],
                        image_root=_card_root(csv, card), spec=None if 'split' in t else card.split_spec(), attr_values=binned)
-    df.attrs.update(card=card.to_dict(), headline=list(card.headline()), channels=card.channels, on_error=card.on_error)
+    df.attrs.update(card=card.to_dict(), headline=list(card.headline()), channels=card.channels, on_error=card.on_error,
+                    check_warnings=list(warns))  # what the checks warned about (dropped rows, merged sites, tiny images): the report lists them
     return df

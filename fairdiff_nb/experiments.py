@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_experiments.ipynb #834ef466
 from __future__ import annotations
-import argparse, dataclasses, hashlib, sys, tempfile, time
+import argparse, dataclasses, hashlib, os, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
@@ -22,10 +22,11 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'CARD_OPTIONS', 'CLI_EXAMPLE',
-           'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'source_fingerprint', 'stage_root', 'load_data',
-           'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales', 'synthesis_stage',
-           'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec', 'quality_stage', 'headline',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'COHORT_RECORD', 'STAGE_GLOBS', 'GENERATOR_SPLITS', 'SELF_TRAINING',
+           'CARD_OPTIONS', 'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec',
+           'source_fingerprint', 'stage_root', 'load_data', 'cohort_fingerprint', 'verify_stages', 'generator_stage',
+           'diffusion_stage', 'composition', 'guidance_scales', 'synthesis_stage', 'classifier_stage',
+           'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec', 'quality_stage', 'generator_of', 'headline',
            'split_table', 'method_table', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
@@ -44,13 +45,13 @@ QUICK_METHODS = ('erm', 'randaugment', 'oversample', 'focal', 'stain_jitter', 'p
 PROTOCOL_PRESETS = {
     'tiny':  dict(n_images=500, image_size=16, diffusion_preset='tiny', diffusion_steps=30, n_synthetic=64,
                   sampler='ddim', sample_steps=8, guidance=2.0, classifier_preset='tiny', classifier_steps=20,
-                  seeds=(0,), ratio=0.5, ratios=(), n_boot=50, methods=ALL_METHODS, quality_steps=20),
+                  seeds=(0,), generator_seeds=1, ratio=0.5, ratios=(), n_boot=50, methods=ALL_METHODS, quality_steps=20),
     'quick': dict(n_images=6000, image_size=32, diffusion_preset='quick', diffusion_steps=0, n_synthetic=1000,
                   sampler='dpmsolver++', sample_steps=15, guidance=1.5, classifier_preset='quick', classifier_steps=0,
-                  seeds=(0, 1, 2), ratio=0.5, ratios=(), n_boot=200, methods=QUICK_METHODS, quality_steps=200),
+                  seeds=(0, 1, 2), generator_seeds=1, ratio=0.5, ratios=(), n_boot=200, methods=QUICK_METHODS, quality_steps=200),
     'paper': dict(n_images=30000, image_size=64, diffusion_preset='paper', diffusion_steps=0, n_synthetic=20000,
                   sampler='dpmsolver++', sample_steps=20, guidance=1.5, classifier_preset='paper', classifier_steps=0,
-                  seeds=(0, 1, 2, 3, 4), ratio=0.5, ratios=(0.0, 0.25, 0.5, 0.75), n_boot=1000, methods=ALL_METHODS,
+                  seeds=(0, 1, 2, 3, 4), generator_seeds=2, ratio=0.5, ratios=(0.0, 0.25, 0.5, 0.75), n_boot=1000, methods=ALL_METHODS,
                   quality_steps=2000),
 }
 
@@ -65,6 +66,7 @@ class ProtocolConfig(Config):
     preset:str = 'quick' # 'tiny', 'quick' or 'paper'
     methods:tuple = QUICK_METHODS # methods to compare (see ALL_METHODS)
     seeds:tuple = (0, 1, 2) # classifier seeds
+    generator_seeds:int = 1 # diffusion models per data set (seeds data_seed + g); classifier seed k uses generator k mod this
     data_seed:int = 0 # seed of the benchmark images and of the splits
     n_images:int = 6000 # images drawn for an embedded benchmark
     image_size:int = 32 # image side in pixels
@@ -98,6 +100,9 @@ def _check_protocol_options(kw:dict) -> None:
         if not 0 <= r <= 1:
             raise ValueError(f"synthetic ratio {r} is outside [0, 1] (the fraction of synthetic images per batch): give ratios in [0, 1]")
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
+    n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
+    if not 1 <= n_gen <= n_seeds:
+        raise ValueError(f"generator_seeds must be between 1 and the number of classifier seeds ({n_seeds}), got {n_gen}: each generator serves some seeds")
 
 # %% ../nbs/09_experiments.ipynb #0f67f083
 def _is_csv(dataset:str) -> bool: return str(dataset).lower().endswith('.csv')
@@ -181,6 +186,39 @@ def load_data(cfg:ProtocolConfig, # the protocol config
     else: df = load_cohort(cfg.dataset, root=cfg.data_root)
     return df, _file_images(cfg, df, out)
 
+# %% ../nbs/09_experiments.ipynb #4cacedaa
+COHORT_RECORD = 'cohort.json'
+STAGE_GLOBS = ('diffusion-*', 'classndiff-*', 'synthetic', 'classifiers', 'quality')
+
+def cohort_fingerprint(cohort:pd.DataFrame) -> str:
+    "A hash of what the stages read from a cohort: each row's index, image, label(s), split, site, patient and attributes."
+    cols = ['image', *label_columns(cohort), 'split', 'site', 'patient', *cohort.attrs.get('attributes', [])]
+    rows = pd.util.hash_pandas_object(cohort[cols].astype(str), index=True).to_numpy()
+    return hashlib.sha256(rows.tobytes()).hexdigest()[:16]
+
+def _move_stages_aside(root:Path, built:list, why:str) -> Path:
+    "Move the stage folders `built` of `root` into `root/stale-<time>/`, with a warning naming `why`."
+    aside = root/f"stale-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside.mkdir(exist_ok=True)
+    for p in built: os.replace(p, aside/p.name)
+    warnings.warn(f"{root}: {why}; its stages moved to {aside.name} and are rebuilt")
+    return aside
+
+# %% ../nbs/09_experiments.ipynb #f1a030eb
+def verify_stages(root:Path, # a stage folder (see `stage_root`)
+                  cohort:pd.DataFrame, # the cohort loaded for it
+                 ) -> str:
+    "Keep the stages of `root` only if its `cohort.json` records this cohort's fingerprint; else move them aside. Return the fingerprint."
+    want, record = cohort_fingerprint(cohort), Path(root)/COHORT_RECORD
+    have = read_json(record).get('fingerprint') if record.exists() else None
+    if have == want: return want
+    built = [p for pattern in STAGE_GLOBS for p in Path(root).glob(pattern)]
+    if built:
+        seen = f'cohort {have}' if have else 'a cohort whose fingerprint was not recorded'
+        _move_stages_aside(Path(root), built, f"its stages were built on {seen}, not on the loaded cohort {want}")
+    atomic_write_json(record, {'fingerprint': want, 'rows': len(cohort)})
+    return want
+
 # %% ../nbs/09_experiments.ipynb #92244744
 GENERATOR_SPLITS = ('train', 'unlabeled')
 
@@ -189,6 +227,11 @@ def _generator_rows(cohort:pd.DataFrame) -> pd.DataFrame:
     rows = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
     if len(rows) == 0: raise ValueError(f"no rows in splits {GENERATOR_SPLITS} to train the generator on")
     return rows
+
+def _validation_rows(cohort:pd.DataFrame, images:np.ndarray) -> dict:
+    "The labeled `val_id` images and labels on which a Class-N-Diff run selects its classifier (as every classifier run does)."
+    val = labeled_rows(cohort[cohort['split'] == 'val_id'])
+    return dict(val_images=np.ascontiguousarray(images[val.index.to_numpy()]), val_labels=encode_conditions(val)['label'])
 
 def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path,
                     kind:str='diffusion', # 'diffusion' or 'classndiff'
@@ -205,12 +248,15 @@ def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
     else: generator_cfg, fit, load = ClassNDiffConfig(diffusion=dcfg), fit_classndiff, load_classndiff
     folder = run_folder(Path(out), kind, generator_cfg)
     if not is_finished(folder):
-        fit(generator_cfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder)
+        extra = _validation_rows(cohort, images) if kind == 'classndiff' else {}
+        fit(generator_cfg, np.ascontiguousarray(images[rows.index.to_numpy()]), encode_conditions(rows), folder, **extra)
     return load(folder), folder
 
-def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path, mode:str='label_property') -> tuple:
+def diffusion_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out:str|Path, mode:str='label_property',
+                    generator:int=0, # which of the `generator_seeds` models (its seed is data_seed + generator)
+                   ) -> tuple:
     "The diffusion model of `mode` (see `generator_stage`) and its run name."
-    model, folder = generator_stage(cfg, cohort, images, out, 'diffusion', mode)
+    model, folder = generator_stage(cfg, cohort, images, out, 'diffusion', mode, seed=cfg.data_seed + generator)
     return model, folder.name
 
 # %% ../nbs/09_experiments.ipynb #2f181d7e
@@ -340,36 +386,41 @@ def _synthetic_id(synth_cohort:pd.DataFrame) -> str:
     "The fingerprint folder of a synthetic cohort: names its images, plan, sampler and generator."
     return Path(synth_cohort.attrs['image_array']).parent.name
 
-def _diffusion_sources(cfg, cohort, images, out, log, wanted) -> dict:
-    "The diffusion methods' cohorts: `label_property`, its shuffled-label control and (if wanted) `label`."
+def _diffusion_sources(cfg, cohort, images, out, log, wanted, generator:int=0) -> dict:
+    "The diffusion methods' cohorts of one generator: `label_property`, its shuffled-label control and (if wanted) `label`."
     t = time.monotonic()
-    model, gid = diffusion_stage(cfg, cohort, images, out)
-    log('diffusion model', t, gid)
+    tag = f' {generator}' if cfg.generator_seeds > 1 else ''
+    model, gid = diffusion_stage(cfg, cohort, images, out, generator=generator)
+    log('diffusion model' + tag, t, gid)
     t = time.monotonic()
     lp_images, lp_cohort = synthesis_stage(cfg, cohort, model, gid, out, 'label_property')
     lp_id = _synthetic_id(lp_cohort)
     sources = {'diffusion_label_property': (lp_images, lp_cohort, lp_id),
                'diffusion_shuffled': (lp_images, shuffled_labels(lp_cohort, seed=cfg.data_seed), f'{lp_id}:shuffled')}
     if 'diffusion_label' in wanted:
-        label_model, label_gid = diffusion_stage(cfg, cohort, images, out, 'label') if cfg.separate_label_model else (model, gid)
+        label_model, label_gid = diffusion_stage(cfg, cohort, images, out, 'label', generator) if cfg.separate_label_model else (model, gid)
         label_images, label_cohort = synthesis_stage(cfg, cohort, label_model, label_gid, out, 'label')
         sources['diffusion_label'] = (label_images, label_cohort, _synthetic_id(label_cohort))
-    log('synthetic cohorts', t, f"{len(lp_cohort)} images per mode")
+    log('synthetic cohorts' + tag, t, f"{len(lp_cohort)} images per mode")
     return sources
 
 # %% ../nbs/09_experiments.ipynb #f8558aea
-def _synthetic_sources(cfg, cohort, images, out, log) -> dict:
-    "Synthetic cohorts for the synthetic-data methods in `cfg.methods`: method -> (images, cohort, id)."
+def _synthetic_sources(cfg, cohort, images, out, log, generator:int=0) -> dict:
+    "Synthetic cohorts of one generator for the synthetic-data methods in `cfg.methods`: method -> (images, cohort, id)."
     wanted = [m for m in cfg.methods if m in SYNTHETIC_METHODS]
     sources = {}
     if any(m in DIFFUSION_METHODS for m in wanted) or cfg.ratios:
-        sources.update(_diffusion_sources(cfg, cohort, images, out, log, wanted))
+        sources.update(_diffusion_sources(cfg, cohort, images, out, log, wanted, generator))
     if 'classndiff_synthetic' in wanted:
         t = time.monotonic()
         cnd_images, cnd_cohort = classndiff_synthesis(cfg, cohort, images, out)
         sources['classndiff_synthetic'] = (cnd_images, cnd_cohort, _synthetic_id(cnd_cohort))
         log('Class-N-Diff model and samples', t)
     return sources
+
+def generator_of(cfg:ProtocolConfig, seed:int) -> int:
+    "The generator that serves classifier seed `seed`: the k-th seed of `cfg.seeds` uses generator k mod `generator_seeds`."
+    return list(cfg.seeds).index(seed) % cfg.generator_seeds
 
 # %% ../nbs/09_experiments.ipynb #de147c72
 def headline(cfg:ProtocolConfig, # the protocol config
@@ -417,16 +468,19 @@ def _data_section(cohort:pd.DataFrame, metric:str, attr:str) -> list[str]:
              f"batch; `test_id` and `test_ood` are scored. Headline: `{metric}`, fairness attribute `{attr}` ({source})."]
     if cohort.attrs.get('dropped_images'):
         lines.append(f"{cohort.attrs['dropped_images']} image(s) could not be read and were dropped (`on_error: drop`).")
+    if cohort.attrs.get('check_warnings'):
+        lines += ['', "The checks of the cohort CSV warned (nothing was wrong enough to stop the run):", '']
+        lines += [f"- {w}" for w in cohort.attrs['check_warnings']]
     return lines + ['']
 
 # %% ../nbs/09_experiments.ipynb #bb10d0d8
 def _run_record(root:Path, method:str, run:str) -> dict:
     "Classifier, steps, batch size and selected step of one run, from its records (`config.json`, `result.json`)."
     if method == 'classndiff':
-        joint = read_json(root/run/'config.json')
-        steps = joint['diffusion']['steps']
-        return dict(classifier=f"{joint['arch']} (width {joint['width']}) inside the diffusion loop", steps=steps,
-                    batch=joint['diffusion']['batch_size'], selected=steps, select='last step')
+        joint = read_json(root/run/'result.json')
+        select = f"best {joint['select']} on val_id" if joint['evaluations'] else 'last step'
+        return dict(classifier=f"{joint['arch']} (width {joint['width']}) inside the diffusion loop", steps=joint['steps'],
+                    batch=joint['batch_size'], selected=joint['best_step'], select=select)
     config, result = read_json(root/'classifiers'/run/'config.json'), read_json(root/'classifiers'/run/'result.json')
     return dict(classifier=f"{config['arch']} (width {config['width']})", steps=config['steps'], batch=config['batch_size'],
                 selected=result['best_step'], select=f"best {result['select']} on val_id")
@@ -470,15 +524,24 @@ def _report_header(cfg:ProtocolConfig) -> list[str]:
              f"kept and the images each method saw; synthetic methods mix a fraction r = {cfg.ratio} of synthetic images "
              "into every batch. Values: mean ± s.d. over seeds (%).", '',
              f"Sampling: {cfg.sampler}, {cfg.sample_steps} steps, guidance {cfg.guidance}, composition `{cfg.compose}`; "
-             f"{cfg.n_synthetic} synthetic images per conditioning mode.", '']
+             f"{cfg.n_synthetic} synthetic images per conditioning mode from {_generators_note(cfg)}.", '']
     if not cfg.separate_label_model and 'diffusion_label' in cfg.methods: lines += [_shared_model_note(cfg), '']
     return lines
+
+
+# %% ../nbs/09_experiments.ipynb #519e84aa
+def _generators_note(cfg:ProtocolConfig) -> str:
+    "How many diffusion models made the synthetic images, and which classifier seeds each served."
+    if cfg.generator_seeds == 1: return "one diffusion model (one generator seed: the intervals over seeds leave out the generator's variance)"
+    served = {g: [s for s in cfg.seeds if generator_of(cfg, s) == g] for g in range(cfg.generator_seeds)}
+    return (f"{cfg.generator_seeds} diffusion models (seeds " + '; '.join(f"{cfg.data_seed + g} for classifier seeds {v}" for g, v in served.items())
+            + "), so the intervals over seeds include the generator's variance")
 
 def _shared_model_note(cfg:ProtocolConfig) -> str:
     "What the report says when one diffusion model serves both conditioning modes: its dropout, from the config."
     gen = diffusion_config(cfg.diffusion_preset, **dict(cfg.diffusion_options))
     if gen.dropout == 'group':
-        share = gen.p_drop * (1 - gen.p_drop) * (1 - gen.p_drop_all)
+        share = gen.p_drop * (1 - gen.p_drop) * (1 - gen.p_drop_all)  # label group kept, property group dropped
         how = f"group condition dropout (p = {gen.p_drop}): a labeled row trains the label-only condition {share:.0%} of the time"
     else: how = f"per-field condition dropout (p = {gen.p_drop}): the label-only condition is trained only when every property is nulled at once"
     return ("Note: one diffusion model serves both conditioning modes here (`diffusion_label` samples with the properties "
@@ -522,12 +585,13 @@ def _report(cfg, cohort, results, methods, figs, timings, quality=None) -> str:
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/09_experiments.ipynb #2f5e1dfb
-def _classifier_results(cfg, cohort, images, root, synthetic) -> list[pd.DataFrame]:
-    "Metrics of every method x seed, then of the extra ratios of the ratio study (`diffusion_label_property`)."
-    rows = [classifier_stage(cfg, cohort, images, method, seed, root, synthetic) for method in cfg.methods for seed in cfg.seeds]
+def _classifier_results(cfg, cohort, images, root, synthetic:list) -> list[pd.DataFrame]:
+    "Metrics of every method x seed (synthetic data from the seed's generator), then of the ratio study's extra ratios."
+    def stage(method, seed, ratio=None):
+        return classifier_stage(cfg, cohort, images, method, seed, root, synthetic[generator_of(cfg, seed)], ratio)
+    rows = [stage(method, seed) for method in cfg.methods for seed in cfg.seeds]
     for r in cfg.ratios:
-        for seed in cfg.seeds:
-            if r != cfg.ratio: rows.append(classifier_stage(cfg, cohort, images, 'diffusion_label_property', seed, root, synthetic, r))
+        rows += [stage('diffusion_label_property', seed, r) for seed in cfg.seeds if r != cfg.ratio]
     return rows
 
 def _quality_results(cfg, cohort, images, synthetic, root) -> pd.DataFrame|None:
@@ -548,11 +612,13 @@ def run_protocol(cfg:ProtocolConfig, # what to run
         if verbose: print(f"[{stage}] {timings[stage]:.0f} s {extra}", flush=True)
     t = time.monotonic()
     cohort, images = load_data(cfg, root)
+    verify_stages(root, cohort)
     log('data', t, f'{len(cohort)} images')
     folder = run_folder(out, 'protocol', cfg)  # after the data passed its checks: a failed check leaves no run folder
-    synthetic = _synthetic_sources(cfg, cohort, images, root, log)
+    by_generator = [_synthetic_sources(cfg, cohort, images, root, log, g) for g in range(cfg.generator_seeds)]
+    synthetic = by_generator[0]  # the first generator's cohorts: quality table, sample grid, method table
     t = time.monotonic()
-    rows = _classifier_results(cfg, cohort, images, root, synthetic)
+    rows = _classifier_results(cfg, cohort, images, root, by_generator)
     log('classifiers', t, f'{len(rows)} runs')
     results = pd.concat(rows, ignore_index=True)
     atomic_write_csv(folder/'results.csv', results)
@@ -634,6 +700,7 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
                  on_error:str='', # unreadable images of a CSV: raise (stop, the default) or drop (counted in the report)
                  methods:str='', # comma-separated methods (default: the preset's; see fairdiff_nb.experiments.ALL_METHODS)
                  seeds:int=0, # number of classifier seeds (default: the preset's)
+                 generator_seeds:int=0, # diffusion models per data set, serving the seeds in turn (default: the preset's: 1, paper 2)
                  out:str='runs', # parent folder of the run folder and of its stages
                  ratios:str='', # comma-separated synthetic ratios for the ratio study (e.g. 0,0.25,0.5,0.75)
                  compose:str='auto', # sampling of label x site: auto, joint or product
@@ -644,7 +711,8 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
     given = dict(image=image, label=label, patient=patient, site=site, attributes=attributes, classes=classes, high_risk=high_risk,
                  ood_sites=ood_sites, unlabeled_sites=unlabeled_sites, channels=channels, min_site_images=min_site_images, on_error=on_error)
     try:
-        overrides = _protocol_overrides(methods, seeds, ratios, data_root, compose=compose, quality=quality, **_card_overrides(dataset, card, **given))
+        run_options = dict(compose=compose, quality=quality, **({'generator_seeds': generator_seeds} if generator_seeds else {}))
+        overrides = _protocol_overrides(methods, seeds, ratios, data_root, **run_options, **_card_overrides(dataset, card, **given))
         cfg = protocol_config(preset, dataset, **overrides)
         check_output_folder(out)
         print(f'fairdiff_run: preset {preset}, dataset {dataset}, config {cfg.config_hash()}, output under {Path(out).resolve()}', flush=True)
@@ -677,7 +745,7 @@ The CSV is checked against the card before anything trains; every problem is lis
 
 
 # %% ../nbs/09_experiments.ipynb #b4197032
-HYPHENED = ('data_root', 'high_risk', 'ood_sites', 'unlabeled_sites', 'min_site_images', 'on_error')
+HYPHENED = ('data_root', 'high_risk', 'ood_sites', 'unlabeled_sites', 'min_site_images', 'on_error', 'generator_seeds')
 
 def _underscored(argv:list[str]) -> list[str]:
     "Command-line words with `--data-root`-style spellings of the options in HYPHENED as fastcore's `--data_root`."

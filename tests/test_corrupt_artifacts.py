@@ -21,7 +21,7 @@ def cut_rows(p:Path, drop:int=5):
 def protocol(tmp_path_factory):
     "A tiny protocol run: (config, out folder, results.csv of the first run)."
     out = tmp_path_factory.mktemp('protocol')
-    cfg = protocol_config('tiny', 'synth_histo', methods=('erm', 'diffusion_label_property'), quality=False, n_boot=20)
+    cfg = protocol_config('tiny', 'synth_histo', methods=('erm', 'diffusion_label_property'), quality=True, n_boot=20)
     folder = run_protocol(cfg, out, verbose=False)
     return cfg, out, folder, pd.read_csv(folder/'results.csv')
 
@@ -30,7 +30,8 @@ def artifacts(out:Path) -> dict:
     root = next(p for p in out.iterdir() if p.name.startswith('synth_histo-'))
     found = {'benchmark': next((root/'data').glob('synth_histo-*.npy')),
              'diffusion': next(root.glob('diffusion-*'))/'model.safetensors',
-             'synthetic': next(p for p in (root/'synthetic').glob('synthetic-*') if '.stale-' not in p.name)/'images.npy'}
+             'synthetic': next(p for p in (root/'synthetic').glob('synthetic-*') if '.stale-' not in p.name)/'images.npy',
+             'quality': next((root/'quality').glob('quality-*/quality.csv'))}
     for m in sorted((root/'classifiers').glob('classifier-*/metrics-b20.csv')): found[f'metrics {m.parent.name}'] = m
     return found
 
@@ -40,6 +41,7 @@ CASES = {  # what is damaged, how, which file the warning must name, which stage
     'synthetic images.npy zeroed': ('synthetic', zero_block, 'images.npy'),
     'diffusion model.safetensors zeroed': ('diffusion', zero_block, 'model.safetensors'),
     'benchmark npy zeroed': ('benchmark', zero_block, '.npy'),
+    'quality.csv cut at a row boundary': ('quality', cut_rows, 'quality.csv'),
 }
 
 @pytest.mark.parametrize('case', list(CASES))

@@ -78,6 +78,7 @@ CASES = [
     ('card file missing', None, ['--card', '{tmp}/missing.yaml'], 'missing.yaml'),
     ('channels neither 1 nor 3', None, ['--channels', '2'], 'channels'),
     ('unknown on-error', None, ['--on-error', 'ignore'], "'ignore'"),
+    ('generator seeds above seeds', None, ['--generator-seeds', '3'], 'generator_seeds'),
     # the card
     ('card unknown key', edit_card(lable='finding'), [], "'lable'"),
     ('card broken JSON', write_bytes('cohort.json', b'{"image": "path", "label": '), [], 'cohort.json'),

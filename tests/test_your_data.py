@@ -33,3 +33,17 @@ def test_grayscale_csv_end_to_end(tmp_path):
     # the generator and the samples stayed 1-channel
     synth = next(out.glob('*/synthetic/*/images.npy'))
     assert np.load(synth, mmap_mode='r').shape[-1] == 1
+
+def test_unreadable_images_dropped_and_counted(tmp_path):
+    "With `--on-error drop` an unreadable image leaves the cohort before training, and the report counts it."
+    csv, card = write_cohort(tmp_path/'study')
+    (csv.parent/'images'/'clinic_a-p001-0.png').write_bytes(b'not an image')
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'FAIRDIFF_PROGRESS': 'quiet', 'HF_HUB_OFFLINE': '1'}
+    words = [_console_script(), '--preset', 'tiny', '--dataset', str(csv), '--out', str(tmp_path/'runs'), '--methods', 'erm', '--no-quality']
+    r = subprocess.run(words, capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 2 and 'clinic_a-p001-0.png' in r.stderr.splitlines()[0], r.stderr  # raise is the default
+    r = subprocess.run(words + ['--on-error', 'drop'], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = (next((tmp_path/'runs').glob('protocol-*'))/'report.md').read_text()
+    assert '1 image(s) cannot be read (line' in report and 'their rows are dropped (on_error: drop)' in report
+    assert '| train |' in report  # the split table is there
