@@ -102,6 +102,7 @@ CASES = [
     ('image file missing', edit_csv(set_cell(ROW_A0, 'path', 'images/gone.png')), [], 'gone.png'),
     ('image truncated', truncate('images/clinic_a-p000-0.png', 60), [], 'clinic_a-p000-0.png'),
     ('image not an image', write_bytes('images/clinic_a-p000-0.png', b'not a png at all'), [], 'clinic_a-p000-0.png'),
+    ('JPEG truncated', 'truncated-jpeg', [], 'cut.jpg'),
     # labels
     ('label value abc', edit_csv(set_cell(ROW_A0, 'finding', 'abc')), [], "'abc'"),
     ('label code 2', edit_csv(set_cell(ROW_A0, 'finding', '2')), [], "'2'"),
@@ -125,6 +126,13 @@ def _prepare(case_setup, tmp:Path) -> tuple[Path, Path]:
     elif case_setup == 'broken-yaml': (tmp/'study'/'card.yaml').write_text('image: path\nlabel: [finding\n')
     elif case_setup == 'ragged':
         with open(csv, 'a') as f: f.write('images/x.png,normal,p9,clinic_a,male,40,extra,cells\n')
+    elif case_setup == 'truncated-jpeg':
+        from PIL import Image
+        import io
+        buf = io.BytesIO()
+        Image.new('RGB', (64, 64), (120, 60, 30)).save(buf, format='JPEG')
+        (csv.parent/'images'/'cut.jpg').write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+        edit_csv(set_cell(ROW_A0, 'path', 'images/cut.jpg'))(csv, card)
     elif case_setup == 'bad-split':
         df = pd.read_csv(csv, dtype=str, keep_default_na=False)
         by_patient = df['patient_id'].str[-1].astype(int) % 5  # patient-wise: 0-2 train, 3 val, 4 test
