@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_experiments.ipynb #834ef466
 from __future__ import annotations
-import argparse, dataclasses, hashlib, os, sys, tempfile, time, warnings
+import argparse, dataclasses, hashlib, inspect, os, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
@@ -708,8 +708,7 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
                  debug:bool=False, # on an error, show the whole traceback instead of one line
                 ):
     "Run the fairdiff_nb protocol (diffusion augmentation vs baselines, ID and OOD, fairness gaps)."
-    given = dict(image=image, label=label, patient=patient, site=site, attributes=attributes, classes=classes, high_risk=high_risk,
-                 ood_sites=ood_sites, unlabeled_sites=unlabeled_sites, channels=channels, min_site_images=min_site_images, on_error=on_error)
+    given = {k: v for k, v in locals().items() if k in CARD_OPTIONS}  # the card options, as given
     try:
         run_options = dict(compose=compose, quality=quality, **({'generator_seeds': generator_seeds} if generator_seeds else {}))
         overrides = _protocol_overrides(methods, seeds, ratios, data_root, **run_options, **_card_overrides(dataset, card, **given))
@@ -745,7 +744,7 @@ The CSV is checked against the card before anything trains; every problem is lis
 
 
 # %% ../nbs/09_experiments.ipynb #b4197032
-HYPHENED = ('data_root', 'high_risk', 'ood_sites', 'unlabeled_sites', 'min_site_images', 'on_error', 'generator_seeds')
+HYPHENED = tuple(n for n in inspect.signature(fairdiff_run).parameters if '_' in n)  # options also spelled with hyphens
 
 def _underscored(argv:list[str]) -> list[str]:
     "Command-line words with `--data-root`-style spellings of the options in HYPHENED as fastcore's `--data_root`."
