@@ -18,13 +18,14 @@ from .training import (scale_uint8, step_rows, balanced_step_rows, lr_schedule, 
 from .data import encode_conditions, check_cohort, label_columns, labeled_rows, UNKNOWN
 
 # %% auto #0
-__all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'RUN_FILES',
-           'OPERATING_SPECIFICITY', 'head_size', 'build_resnet', 'load_local_weights', 'ClassifierConfig',
-           'classifier_preset', 'n_classes_of', 'resolve_group_attr', 'group_codes', 'CohortBatches', 'batch_targets',
-           'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment', 'per_sample_loss', 'GroupDRO', 'selection_score',
-           'val_log_loss', 'cohort_fingerprint', 'predict_proba', 'prediction_table', 'prediction_probs',
-           'ClassifierRun', 'load_run', 'run_model', 'Selection', 'train_classifier', 'operating_high_risk',
-           'operating_thresholds', 'run_metrics']
+__all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'TRAINING_SPLITS', 'RUN_FILES',
+           'OPERATING_SPECIFICITY', 'METRICS_VERSION', 'EVALUATED_SPLITS', 'head_size', 'build_resnet',
+           'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of', 'resolve_group_attr',
+           'group_codes', 'CohortBatches', 'batch_targets', 'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment',
+           'per_sample_loss', 'GroupDRO', 'selection_score', 'val_log_loss', 'cohort_fingerprint',
+           'classifier_data_hash', 'predict_proba', 'prediction_table', 'prediction_probs', 'ClassifierRun', 'load_run',
+           'run_model', 'Selection', 'train_classifier', 'operating_high_risk', 'operating_thresholds',
+           'metric_intersections', 'run_metrics', 'metrics_file_name']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -454,18 +455,31 @@ def val_log_loss(probs:np.ndarray, labels:np.ndarray, task:str) -> float:
     return float(-(y * np.log(q) + (1 - y) * np.log(1 - q)).mean())
 
 # %% ../nbs/05_classifier.ipynb #a0069fca
+def _pixel_digest(h, images:np.ndarray, rows:np.ndarray, chunk:int=4096) -> None:
+    "Feed every pixel of `images[rows]` to the hash `h`, a chunk of rows at a time (a memory-mapped array is never copied whole)."
+    h.update(str(images.shape[1:]).encode())
+    for start in range(0, len(rows), chunk): h.update(np.ascontiguousarray(images[rows[start:start + chunk]]).tobytes())
+
 def cohort_fingerprint(cohort:pd.DataFrame, # the cohort
-                       images:np.ndarray, # its image array
+                       images:np.ndarray|None=None, # its image array (None: the table alone)
+                       splits:Sequence[str]|None=None, # hash only the rows of these splits (default: all)
+                       columns:Sequence[str]|None=None, # hash only these columns (default: all that the stages read)
                       ) -> str:
-    "Short hash of the cohort table (rows, splits, labels, groups), its attrs and a sample of its images."
+    "Short hash of rows of a cohort: index, image id, split, labels, site, patient, attributes, the code books, and every pixel of their images."
     a = cohort.attrs
-    cols = [c for c in ('image', 'split', 'site', *label_columns(a), *a.get('attributes', [])) if c in cohort.columns]
-    h = hashlib.sha256(pd.util.hash_pandas_object(cohort[cols], index=True).to_numpy().tobytes())
-    described = {k: a.get(k) for k in ('name', 'task', 'classes', 'sites', 'attr_values')}
+    rows = cohort if splits is None else cohort[cohort['split'].isin(list(splits))]
+    cols = columns or ('image', 'split', 'site', 'patient', *label_columns(a), *a.get('attributes', []))
+    h = hashlib.sha256(pd.util.hash_pandas_object(rows[[c for c in cols if c in rows.columns]].astype(str), index=True).to_numpy().tobytes())
+    described = {k: a.get(k) for k in ('name', 'task', 'classes', 'high_risk', 'sites', 'attr_values')}
     h.update(json.dumps(described, sort_keys=True, default=str).encode())
-    h.update(str(images.shape).encode())
-    h.update(np.ascontiguousarray(images[::max(1, len(images) // 256)]).tobytes())
+    if images is not None: _pixel_digest(h, images, rows.index.to_numpy())
     return h.hexdigest()[:12]
+
+TRAINING_SPLITS = ('train', 'val_id')  # a classifier run learns from train and selects its checkpoint on val_id
+
+def classifier_data_hash(cohort:pd.DataFrame, images:np.ndarray) -> str:
+    "What a classifier run reads: its train and val_id rows whole, and every row's image id, split and pixels (it predicts them all)."
+    return f"{cohort_fingerprint(cohort, images, TRAINING_SPLITS)}-{cohort_fingerprint(cohort, images, columns=('image', 'split'))}"
 
 # %% ../nbs/05_classifier.ipynb #80ce8346
 def _check_inputs(cohort:pd.DataFrame, images:np.ndarray) -> None:
@@ -778,10 +792,10 @@ def train_classifier(cohort:pd.DataFrame, # a cohort (contract of the data chapt
                      model:nn.Module|None=None, # a model to train instead of `build_resnet(cfg...)` (its hash is not in the run's)
                      verbose:bool=True, # print where the run is saved
                     ) -> ClassifierRun:
-    "Train `cfg.method` for `cfg.steps` steps, select on val_id, predict every split; cached in `out` by config hash."
+    "Train `cfg.method` for `cfg.steps` steps, select on val_id, predict every split; cached in `out` by config hash (with the data it reads)."
     _check_inputs(cohort, images)
     _check_source(cfg, train_source)
-    if not cfg.data_hash: cfg = cfg.replace(data_hash=cohort_fingerprint(cohort, images))
+    if not cfg.data_hash: cfg = cfg.replace(data_hash=classifier_data_hash(cohort, images))
     folder = run_folder(out, 'classifier', cfg) if out is not None else None
     if folder is not None and is_finished(folder):
         if verbose: print(f'classifier run {cfg.method} seed {cfg.seed}: cached in {folder}')
@@ -841,7 +855,7 @@ def _threshold_rows(thresholds:dict, # operating point name -> threshold
     "Rows (`OPERATING_THRESHOLD` + name, 'all', 'all', threshold, no interval, n) that record the operating points."
     from fairdiff_nb.metrics import OPERATING_THRESHOLD
     rows = [(OPERATING_THRESHOLD + k, 'all', 'all', t, np.nan, np.nan, n) for k, t in thresholds.items()]
-    return pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n'])
+    return pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n']).assign(too_small=False)
 
 # %% ../nbs/05_classifier.ipynb #30c817a6
 def _split_metrics(run:ClassifierRun, cohort:pd.DataFrame, split:str|Sequence[str], group_attrs:list, n_boot:int,
@@ -855,6 +869,13 @@ def _split_metrics(run:ClassifierRun, cohort:pd.DataFrame, split:str|Sequence[st
     return evaluate(probs, labels, groups, cohort.attrs['task'], high_risk=hr, n_boot=n_boot, seed=run.config.seed,
                     operating_points=thresholds or None, **kwargs)
 
+# %% ../nbs/05_classifier.ipynb #19e425a2
+def metric_intersections(cohort:pd.DataFrame, # a cohort; its attrs may hold 'intersections'
+                         group_attrs:Sequence[str], # the grouping columns of the metrics
+                        ) -> list[tuple]:
+    "The cohort's `attrs['intersections']` whose attributes are all in `group_attrs`: what `run_metrics` evaluates jointly by default."
+    return [tuple(c) for c in cohort.attrs.get('intersections') or [] if set(c) <= set(group_attrs)]
+
 # %% ../nbs/05_classifier.ipynb #f9c0fa11
 def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
                 cohort:pd.DataFrame, # the cohort it was trained on (task, high-risk classes)
@@ -863,6 +884,7 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
                 method:str|None=None, # the `method` column; default cfg.method, or cfg.source for a custom source
                 n_boot:int=200, # bootstrap resamples of the intervals
                 operating:dict|None=None, # operating point name -> specificity fixed on the run's val_id; default OPERATING_SPECIFICITY; {} = none
+                intersections=None, # attribute tuples evaluated jointly; default `metric_intersections(cohort, group_attrs)`; () = none
                 **kwargs, # passed to `fairdiff_nb.metrics.evaluate`
                ) -> pd.DataFrame:
     "Tidy metrics table of a run on each split (via `fairdiff_nb.metrics.evaluate`), with method, seed and split columns."
@@ -870,12 +892,23 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
     splits = splits or {'id': 'test_id', 'ood': 'test_ood'}
     group_attrs = list(group_attrs) if group_attrs is not None else ['site', *cohort.attrs.get('attributes', [])]
     method = method or (run.config.method if run.config.source == 'real' else run.config.source)
+    intersections = metric_intersections(cohort, group_attrs) if intersections is None else intersections
     thresholds = operating_thresholds(run, cohort, operating)
     extra = [_threshold_rows(thresholds, len(_labeled_predictions(run, cohort, 'val_id')[0]))] if thresholds else []
-    parts = [pd.concat([_split_metrics(run, cohort, sp, group_attrs, n_boot, thresholds, **kwargs), *extra], ignore_index=True).assign(split=name)
+    parts = [pd.concat([_split_metrics(run, cohort, sp, group_attrs, n_boot, thresholds, intersections=intersections or None, **kwargs), *extra], ignore_index=True).assign(split=name)
              for name, sp in splits.items()]
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, 'split', out.pop('split'))
     out.insert(0, 'seed', run.config.seed)
     out.insert(0, 'method', method)
     return out
+
+# %% ../nbs/05_classifier.ipynb #c3b57af1
+METRICS_VERSION = 2  # bump when `run_metrics`' rows or their definitions change: cached tables of another version are recomputed
+EVALUATED_SPLITS = ('val_id', 'test_id', 'test_ood')  # operating thresholds are fixed on val_id, metrics read on the test splits
+
+def metrics_file_name(cohort:pd.DataFrame, # the cohort a run is scored on
+                      n_boot:int, # bootstrap resamples
+                     ) -> str:
+    "Cache name of a run's `run_metrics` table: the metrics version, the bootstrap size and a fingerprint of the rows it scores."
+    return f"metrics-v{METRICS_VERSION}-b{n_boot}-{cohort_fingerprint(cohort, splits=EVALUATED_SPLITS)}.csv"

@@ -102,6 +102,7 @@ class DiffusionConfig(Config):
     checkpoint_every: int = 250  # 0: only at the end
     keep_checkpoints: int = 2
     seed: int = 0
+    data_hash: str = ''  # fingerprint of the rows and images it trains on (the protocol fills it, so other data gets another folder)
 
     def __post_init__(self):
         object.__setattr__(self, 'fields', _deep_tuple(self.fields))

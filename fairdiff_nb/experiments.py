@@ -4,16 +4,17 @@
 
 # %% ../nbs/09_experiments.ipynb #834ef466
 from __future__ import annotations
-import argparse, dataclasses, hashlib, inspect, os, sys, tempfile, time, warnings
+import argparse, dataclasses, inspect, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
 from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
-from .training import is_finished, cached_table, file_digest, read_json
+from .training import is_finished, cached_table, read_json
 from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups
-from .classifier import METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model, prediction_table
+from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
+                                    prediction_table, cohort_fingerprint, metrics_file_name)
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .pseudo_label import pseudo_label_source
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
@@ -22,12 +23,12 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'COHORT_RECORD', 'STAGE_GLOBS', 'GENERATOR_SPLITS', 'SELF_TRAINING',
-           'CARD_OPTIONS', 'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec',
-           'source_fingerprint', 'stage_root', 'load_data', 'cohort_fingerprint', 'verify_stages', 'generator_stage',
-           'diffusion_stage', 'composition', 'guidance_scales', 'synthesis_stage', 'classifier_stage',
-           'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec', 'quality_stage', 'generator_of', 'headline',
-           'split_table', 'method_table', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'CARD_OPTIONS', 'CLI_EXAMPLE',
+           'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
+           'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
+           'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
+           'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'run_protocol',
+           'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
@@ -146,22 +147,16 @@ class DataSpec(Config):
     n_images:int = 0 # embedded benchmarks only (0 for real data)
     data_seed:int = 0
     image_size:int = 32
-    source:str = '' # a cohort CSV's fingerprint: its bytes and its resolved card ('' for named data sets)
 
 def _csv_card(cfg:ProtocolConfig):
     "The resolved cohort card of a CSV dataset: its card file (given, or found beside the CSV) with the command's overrides."
     return cohort_card(cfg.dataset, card=cfg.card or None, **dict(cfg.data_options))
 
-def source_fingerprint(cfg:ProtocolConfig) -> str:
-    "For a cohort CSV: a hash of the CSV's bytes and its resolved card, so an edited CSV or card gets new stages; else ''."
-    if not _is_csv(cfg.dataset): return ''
-    blob = f"{file_digest(cfg.dataset)['sha256']}|{_csv_card(cfg).config_hash()}"
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
 def stage_root(cfg:ProtocolConfig, out:str|Path) -> Path:
-    "`<out>/<dataset>-<hash>/`: the stages (data, diffusion, synthetic, classifiers, quality) shared by configs on the same data."
+    "`<out>/<dataset>-<hash>/`: the stages (data, diffusion, synthetic, classifiers, quality) shared by configs on the same data source."
     synth = cfg.dataset.startswith('synth_')
-    spec = DataSpec(cfg.dataset, cfg.data_root, cfg.n_images if synth else 0, cfg.data_seed, cfg.image_size, source_fingerprint(cfg))
+    dataset = str(Path(cfg.dataset).resolve()) if _is_csv(cfg.dataset) else cfg.dataset
+    spec = DataSpec(dataset, cfg.data_root, cfg.n_images if synth else 0, cfg.data_seed, cfg.image_size)
     return run_folder(out, Path(cfg.dataset).stem, spec)
 
 # %% ../nbs/09_experiments.ipynb #2c524ff1
@@ -186,39 +181,6 @@ def load_data(cfg:ProtocolConfig, # the protocol config
     else: df = load_cohort(cfg.dataset, root=cfg.data_root)
     return df, _file_images(cfg, df, out)
 
-# %% ../nbs/09_experiments.ipynb #4cacedaa
-COHORT_RECORD = 'cohort.json'
-STAGE_GLOBS = ('diffusion-*', 'classndiff-*', 'synthetic', 'classifiers', 'quality')
-
-def cohort_fingerprint(cohort:pd.DataFrame) -> str:
-    "A hash of what the stages read from a cohort: each row's index, image, label(s), split, site, patient and attributes."
-    cols = ['image', *label_columns(cohort), 'split', 'site', 'patient', *cohort.attrs.get('attributes', [])]
-    rows = pd.util.hash_pandas_object(cohort[cols].astype(str), index=True).to_numpy()
-    return hashlib.sha256(rows.tobytes()).hexdigest()[:16]
-
-def _move_stages_aside(root:Path, built:list, why:str) -> Path:
-    "Move the stage folders `built` of `root` into `root/stale-<time>/`, with a warning naming `why`."
-    aside = root/f"stale-{time.strftime('%Y%m%d-%H%M%S')}"
-    aside.mkdir(exist_ok=True)
-    for p in built: os.replace(p, aside/p.name)
-    warnings.warn(f"{root}: {why}; its stages moved to {aside.name} and are rebuilt")
-    return aside
-
-# %% ../nbs/09_experiments.ipynb #f1a030eb
-def verify_stages(root:Path, # a stage folder (see `stage_root`)
-                  cohort:pd.DataFrame, # the cohort loaded for it
-                 ) -> str:
-    "Keep the stages of `root` only if its `cohort.json` records this cohort's fingerprint; else move them aside. Return the fingerprint."
-    want, record = cohort_fingerprint(cohort), Path(root)/COHORT_RECORD
-    have = read_json(record).get('fingerprint') if record.exists() else None
-    if have == want: return want
-    built = [p for pattern in STAGE_GLOBS for p in Path(root).glob(pattern)]
-    if built:
-        seen = f'cohort {have}' if have else 'a cohort whose fingerprint was not recorded'
-        _move_stages_aside(Path(root), built, f"its stages were built on {seen}, not on the loaded cohort {want}")
-    atomic_write_json(record, {'fingerprint': want, 'rows': len(cohort)})
-    return want
-
 # %% ../nbs/09_experiments.ipynb #92244744
 GENERATOR_SPLITS = ('train', 'unlabeled')
 
@@ -227,6 +189,10 @@ def _generator_rows(cohort:pd.DataFrame) -> pd.DataFrame:
     rows = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
     if len(rows) == 0: raise ValueError(f"no rows in splits {GENERATOR_SPLITS} to train the generator on")
     return rows
+
+def generator_data_hash(cohort:pd.DataFrame, images:np.ndarray, kind:str='diffusion') -> str:
+    "Fingerprint of the rows a generator reads: train + unlabeled (a Class-N-Diff pair also val_id, where it selects its classifier)."
+    return cohort_fingerprint(cohort, images, GENERATOR_SPLITS + (('val_id',) if kind == 'classndiff' else ()))
 
 def _validation_rows(cohort:pd.DataFrame, images:np.ndarray) -> dict:
     "The labeled `val_id` images and labels on which a Class-N-Diff run selects its classifier (as every classifier run does)."
@@ -242,7 +208,7 @@ def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
     rows = _generator_rows(cohort)
     overrides = dict(mode=mode, image_size=images.shape[1], channels=images.shape[-1], seed=cfg.data_seed if seed is None else seed)
     if cfg.diffusion_steps: overrides['steps'] = cfg.diffusion_steps
-    overrides.update(dict(cfg.diffusion_options))
+    overrides.update(dict(cfg.diffusion_options), data_hash=generator_data_hash(cohort, images, kind))
     dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **overrides)
     if kind == 'diffusion': generator_cfg, fit, load = dcfg, fit_diffusion, load_diffusion
     else: generator_cfg, fit, load = ClassNDiffConfig(diffusion=dcfg), fit_classndiff, load_classndiff
@@ -333,7 +299,7 @@ def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, o
     run = train_classifier(cohort, images, clf_cfg, out=Path(out)/'classifiers', train_source=src, verbose=False)
     if info is not None: atomic_write_json(run.folder/f'{method}.json', info)
     ratio_col = ratio if method in SYNTHETIC_METHODS else np.nan
-    table = cached_table(run.folder/f'metrics-b{cfg.n_boot}.csv', lambda: run_metrics(run, cohort, method=method, n_boot=cfg.n_boot).assign(ratio=ratio_col))
+    table = cached_table(run.folder/metrics_file_name(cohort, cfg.n_boot), lambda: run_metrics(run, cohort, method=method, n_boot=cfg.n_boot).assign(ratio=ratio_col))
     return table.assign(run=run.folder.name)  # the run folder: its records say what the method trained on
 
 # %% ../nbs/09_experiments.ipynb #9a1c0e05
@@ -345,7 +311,7 @@ def classndiff_metrics(cfg:ProtocolConfig, cohort, images, seed:int, out) -> pd.
         clf_cfg = _classifier_config(cfg, 'erm', seed).replace(source=f'classndiff:{folder.name}')
         preds = prediction_table(cohort, probs[:, 1] if cohort.attrs['task'] == 'binary' else probs, clf_cfg.config_hash())
         return run_metrics(ClassifierRun(clf_cfg, preds, pd.DataFrame(), {}, folder), cohort, method='classndiff', n_boot=cfg.n_boot).assign(ratio=np.nan)
-    return cached_table(folder/f'metrics-b{cfg.n_boot}.csv', compute).assign(run=folder.name)
+    return cached_table(folder/metrics_file_name(cohort, cfg.n_boot), compute).assign(run=folder.name)
 
 def classndiff_synthesis(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, out) -> tuple[np.ndarray, pd.DataFrame]:
     "The `label_property` synthetic cohort sampled from the first seed's joint model with classifier guidance."
@@ -361,6 +327,7 @@ class QualitySpec(Config):
     quality_steps:int = 200
     n_boot:int = 200
     judges:str = 'held-out-patients'  # where the judges' ceilings are scored
+    data_hash:str = ''  # fingerprint of the cohort (its judges learn from its rows and are scored on them)
 
 def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, synthetic:dict, out:str|Path,
                   method:str='diffusion_label_property', # the synthetic source to score
@@ -376,7 +343,7 @@ def quality_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, sy
                            train_fn=classifier_cas_train_fn(cohort, images, erm_cfg), real_split=list(GENERATOR_SPLITS),
                            ceiling_rows=ceiling_rows, n_boot=cfg.n_boot)
         return q.assign(seconds=sum(q.attrs['seconds'].values()))
-    spec = QualitySpec(synth_id, feature.folder.name, cfg.quality_steps, cfg.n_boot)
+    spec = QualitySpec(synth_id, feature.folder.name, cfg.quality_steps, cfg.n_boot, data_hash=cohort_fingerprint(cohort, images))
     q = cached_table(run_folder(Path(out)/'quality', 'quality', spec)/'quality.csv', compute)
     q.insert(0, 'method', method)
     return q
@@ -612,7 +579,6 @@ def run_protocol(cfg:ProtocolConfig, # what to run
         if verbose: print(f"[{stage}] {timings[stage]:.0f} s {extra}", flush=True)
     t = time.monotonic()
     cohort, images = load_data(cfg, root)
-    verify_stages(root, cohort)
     log('data', t, f'{len(cohort)} images')
     folder = run_folder(out, 'protocol', cfg)  # after the data passed its checks: a failed check leaves no run folder
     by_generator = [_synthetic_sources(cfg, cohort, images, root, log, g) for g in range(cfg.generator_seeds)]

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np, pandas as pd, torch
 from .data import CohortDataset, collate_batch, label_columns, labeled_rows
 from .classifier import (ClassifierConfig, ClassifierRun, train_classifier, make_augment, prediction_probs,
-                                    cohort_fingerprint)
+                                    classifier_data_hash)
 from .synthesis import labeled_train, largest_remainder, MixedBatchSampler, MixedDataset, MixedLoader
 
 # %% auto #0
@@ -42,7 +42,7 @@ def teacher_probs(teacher:ClassifierRun, # a finished run on this cohort (its pr
                   rows:pd.Index, # cohort rows to read
                  ) -> np.ndarray:
     "The teacher's probabilities for `rows`; error if it was trained on other data."
-    if teacher.config.data_hash != cohort_fingerprint(cohort, images):
+    if teacher.config.data_hash != classifier_data_hash(cohort, images):
         raise ValueError(f"teacher run {teacher.config.config_hash()} was trained on other data (data_hash "
                          f"{teacher.config.data_hash!r}); train it on this cohort")
     preds = teacher.predictions.set_index('row')
