@@ -32,11 +32,11 @@ def artifacts(out:Path) -> dict:
              'diffusion': next(root.glob('diffusion-*'))/'model.safetensors',
              'synthetic': next(p for p in (root/'synthetic').glob('synthetic-*') if '.stale-' not in p.name)/'images.npy',
              'quality': next((root/'quality').glob('quality-*/quality.csv'))}
-    for m in sorted((root/'classifiers').glob('classifier-*/metrics-b20.csv')): found[f'metrics {m.parent.name}'] = m
+    for m in sorted((root/'classifiers').glob('classifier-*/metrics-*-b20-*.csv')): found[f'metrics {m.parent.name}'] = m
     return found
 
 CASES = {  # what is damaged, how, which file the warning must name, which stages recompute
-    'metrics csv cut at a row boundary': ('metrics', cut_rows, 'metrics-b20.csv'),
+    'metrics csv cut at a row boundary': ('metrics', cut_rows, 'metrics-v'),
     'synthetic cohort.csv cut at a row boundary': ('synthetic', lambda p: cut_rows(p.with_name('cohort.csv'), 32), 'cohort.csv'),
     'synthetic images.npy zeroed': ('synthetic', zero_block, 'images.npy'),
     'diffusion model.safetensors zeroed': ('diffusion', zero_block, 'model.safetensors'),
