@@ -468,6 +468,7 @@ class Benchmark:
     ood_sites: tuple # the OOD sites of the default split
     attributes: tuple = () # sensitive attribute columns
     attr_values: dict = dataclasses.field(default_factory=dict) # attribute -> ordered values
+    intersections: tuple = () # attribute tuples the metrics also report jointly (cohort attrs['intersections'])
 
     def default_spec(self, seed:int) -> SplitSpec:
         "ID labels, OOD evaluation, unlabeled images from every site."
@@ -479,7 +480,7 @@ BENCHMARKS = {
     'synth_histo_scanner': Benchmark(HistoParams, _histo_table, render_histo_scanner, ('normal', 'tumor'), tuple(HISTO_SCANNERS),
                                      HISTO_OOD),
     'synth_derm': Benchmark(DermParams, _derm_table, render_derm, ('low_risk', 'high_risk'), tuple(DERM_CLINICS), DERM_OOD,
-                            ('skin_tone', 'sex'), {'skin_tone': ['light', 'dark'], 'sex': ['female', 'male']}),
+                            ('skin_tone', 'sex'), {'skin_tone': ['light', 'dark'], 'sex': ['female', 'male']}, (('skin_tone', 'sex'),)),
 }
 
 # %% ../nbs/02_benchmarks.ipynb #30dee13e
@@ -500,7 +501,7 @@ def _plan(name:str, n:int, seed:int, spec=None, **params):
     spec = b.default_spec(int(seed)) if spec is None else SplitSpec.from_dict(spec) if isinstance(spec, dict) else spec
     df, inputs = b.table(int(n), p, np.random.default_rng([int(seed), 0]))
     df = finish_cohort(df, name, 'binary', b.classes, b.attributes, [1], image_array='', spec=spec,
-                       attr_values=b.attr_values, sites=b.sites)
+                       attr_values=b.attr_values, sites=b.sites, intersections=b.intersections)
     df.attrs['params'] = p.to_dict()
     return df, inputs, p
 

@@ -17,12 +17,12 @@ _log = logging.getLogger('fairdiff_nb.data')
 
 # %% auto #0
 __all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'HAM10000_SPEC_ALL_OOD_EVAL',
-           'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'HAM10000_CARD', 'require_columns',
-           'label_columns', 'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec', 'deal_shares',
-           'assign_splits', 'cohort_summary', 'register_source', 'available_sources', 'load_cohort', 'encode_labels',
-           'load_csv', 'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset', 'cohort_loader',
-           'ImageReadError', 'read_image', 'default_cache_dir', 'ImageCache', 'images_for', 'age_group',
-           'age_group_values', 'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert',
+           'HAM10000_INTERSECTIONS', 'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'HAM10000_CARD',
+           'require_columns', 'label_columns', 'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec',
+           'deal_shares', 'assign_splits', 'cohort_summary', 'register_source', 'available_sources', 'load_cohort',
+           'encode_labels', 'load_csv', 'encode_conditions', 'CohortBatch', 'collate_batch', 'CohortDataset',
+           'cohort_loader', 'ImageReadError', 'read_image', 'default_cache_dir', 'ImageCache', 'images_for',
+           'age_group', 'age_group_values', 'load_ham10000', 'load_camelyon17', 'chexpert_labels', 'load_chexpert',
            'nih_finding_table', 'load_nih_cxr14', 'load_medmnist', 'CohortCard', 'load_card', 'find_card',
            'cohort_card', 'CohortError', 'scan_images', 'validate_csv', 'check_csv', 'load_card_cohort']
 
@@ -66,6 +66,18 @@ def _check_labels(df:pd.DataFrame, label_cols:Sequence[str], hi:int) -> None:
         if bad.any():
             raise ValueError(f"cohort column {c!r} has value {df[c][bad].iloc[0]} at row {df.index[bad][0]} outside 0..{hi}")
 
+# %% ../nbs/01_data.ipynb #f4d979da
+def _intersection_problems(intersections, # lists of attribute names, e.g. [['sex', 'age_group']]
+                           attributes:Sequence[str], # the attributes they may name ('site' may be named too)
+                          ) -> list[str]:
+    "What is wrong with `intersections`: each must name 2 or more different attributes (or 'site')."
+    names, out = [*attributes, 'site'], []
+    for c in intersections or ():
+        c = [c] if isinstance(c, str) else list(c)
+        if len(c) < 2 or len(set(c)) < len(c) or not set(c) <= set(names):
+            out.append(f"intersection {c} must name 2 or more different attributes of {names}")
+    return out
+
 # %% ../nbs/01_data.ipynb #044acf23
 def check_cohort(df:pd.DataFrame, # a cohort
                 ) -> pd.DataFrame:
@@ -74,6 +86,7 @@ def check_cohort(df:pd.DataFrame, # a cohort
     for k in ('name', 'task', 'classes', 'attributes', 'high_risk', 'sites', 'attr_values'):
         if k not in attrs: raise ValueError(f"cohort attrs lack {k!r}; attrs present: {sorted(attrs)}")
     if attrs['task'] not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {attrs['task']!r}")
+    for p in _intersection_problems(attrs.get('intersections'), attrs['attributes']): raise ValueError(f"cohort attrs['intersections']: {p}")
     label_cols = label_columns(attrs)
     require_columns(df, ['image', *label_cols, 'site', 'patient', 'split', *attrs['attributes']], 'cohort')
     _check_labels(df, label_cols, 1 if attrs['task'] == 'multilabel' else len(attrs['classes']) - 1)
@@ -125,12 +138,14 @@ def finish_cohort(df:pd.DataFrame, # columns image, label (or label_cols), site,
                   attr_values:dict|None=None, # attr -> ordered values (default: sorted values present)
                   label_cols:Sequence[str]|None=None, # multilabel: the label columns
                   sites:Sequence[str]|None=None, # site order (default: sorted)
+                  intersections:Sequence[Sequence[str]]=(), # attributes evaluated jointly too, e.g. [('sex', 'age_group')]
                  ) -> pd.DataFrame:
     "Normalise dtypes, set the attrs, assign splits, reset the index and check the contract."
     label_col_names = list(label_cols) if task == 'multilabel' else ['label']
     df = _normalise_columns(df, label_col_names, attributes)
     df.attrs = _cohort_attrs(df, name, task, classes, attributes, high_risk, attr_values, sites)
     if task == 'multilabel': df.attrs['label_cols'] = label_col_names
+    if intersections: df.attrs['intersections'] = [[str(a) for a in c] for c in intersections]
     if image_root is not None: df.attrs['image_root'] = os.path.abspath(image_root)
     if image_array is not None: df.attrs['image_array'] = os.path.abspath(image_array) if str(image_array) else ''
     if spec is not None: df = assign_splits(df, spec)
@@ -825,6 +840,7 @@ HAM10000_SPEC = SplitSpec(id_sites=('vidir_molemax', 'vidir_modern'), ood_sites=
                           unlabeled_sites=('rosendahl', 'vienna_dias'), unlabeled_site_fraction=0.3,
                           val_fraction=0.1, test_fraction=0.2, ood_val_fraction=0.3)
 HAM10000_SPEC_ALL_OOD_EVAL = HAM10000_SPEC.replace(unlabeled_sites=())   # the old split: every OOD lesion evaluated
+HAM10000_INTERSECTIONS = (('sex', 'age_group'),)   # evaluated jointly too: the attribute 'sex x age_group'
 
 # %% ../nbs/01_data.ipynb #0a3cbec8
 def _published_ham_files(root:Path, meta:pd.DataFrame, check_files:bool) -> pd.Series:
@@ -872,7 +888,7 @@ def load_ham10000(root:str|Path|None=None, # folder of the data set (default `$F
                        'dx': meta['dx'], 'age': meta['age'], 'image_id': meta.get('image_id', meta['file'])})
     if check_files: _check_files(df['image'], root)
     df = finish_cohort(df, 'ham10000', task, classes, ['sex', 'age_group'], high, image_root=root, spec=spec,
-                       attr_values={'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)})
+                       attr_values={'sex': ['female', 'male'], 'age_group': age_group_values(age_bins)}, intersections=HAM10000_INTERSECTIONS)
     df.loc[df['split'] == 'unlabeled', 'dx'] = None   # dx is the label: unlabeled rows lose it too
     return df
 
@@ -1154,6 +1170,11 @@ def _as_attribute(v) -> tuple:
     name, column, bins = v
     return str(name).strip(), str(column).strip(), tuple(float(b) for b in bins)
 
+# %% ../nbs/01_data.ipynb #379a73c9
+def _as_intersection(v) -> tuple:
+    "The attribute names of one intersection, from 'sex x age_group' (the metrics chapter's name of it), a list or a tuple."
+    return tuple(str(a).strip() for a in (v.split(' x ') if isinstance(v, str) else v))
+
 # %% ../nbs/01_data.ipynb #c3eae16e
 def _normalise_card(card) -> None:
     "Coerce a card's fields in place (it is frozen): tuples of str, pairs, attribute triples, numbers, str."
@@ -1161,6 +1182,7 @@ def _normalise_card(card) -> None:
         v = getattr(card, f.name)
         if f.name == 'label_map': v = _as_pairs(v)
         elif f.name == 'attributes': v = tuple(_as_attribute(a) for a in (_as_names(v) if isinstance(v, str) else v or ()))
+        elif f.name == 'intersections': v = tuple(_as_intersection(c) for c in (_as_names(v) if isinstance(v, str) else v or ()))
         elif isinstance(f.default, tuple): v = _as_names(v)
         elif isinstance(f.default, (int, float)): v = type(f.default)(v)
         else: v = '' if v is None else str(v).strip()
@@ -1183,6 +1205,7 @@ class CohortCard(Config):
     patient: str = '' # patient column ('' = one patient per image)
     site: str = '' # site column ('' = every image at site 'site_0')
     attributes: tuple = () # (name, column, bins) per sensitive attribute; bins () = categorical
+    intersections: tuple = () # attribute-name tuples also evaluated jointly, e.g. (('sex', 'age_group'),)
     split: str = '' # column of ready-made splits (values in SPLITS), used when the CSV has it
     id_sites: tuple = () # ID sites (() = every site not OOD or unlabeled-only)
     ood_sites: tuple = () # OOD sites (val_ood / test_ood)
@@ -1275,6 +1298,7 @@ HAM10000_CARD = CohortCard(
     name='ham10000', image='file', label='dx', classes=('low_risk', 'high_risk'), high_risk=('high_risk',),
     label_map=tuple((dx, 'high_risk' if dx in HAM10000_HIGH_RISK else 'low_risk') for dx in HAM10000_CLASSES),
     patient='lesion_id', site='dataset', attributes=(('sex', 'sex', ()), ('age_group', 'age', (40, 60))),
+    intersections=HAM10000_INTERSECTIONS,
     id_sites=HAM10000_SPEC.id_sites, ood_sites=HAM10000_SPEC.ood_sites,
     unlabeled_sites=HAM10000_SPEC.unlabeled_sites, unlabeled_site_fraction=HAM10000_SPEC.unlabeled_site_fraction,
     val_fraction=HAM10000_SPEC.val_fraction, test_fraction=HAM10000_SPEC.test_fraction,
@@ -1538,11 +1562,12 @@ def _spec_findings(card:CohortCard) -> list[str]:
     return []
 
 def _attribute_findings(card:CohortCard) -> list[str]:
-    "A problem if the fairness attribute is not an attribute of the card (or 'site')."
+    "Problems if the fairness attribute, or a name in an intersection, is not an attribute of the card (or 'site')."
     names = [a[0] for a in card.attributes] + ['site']
+    out = [f"card field intersections: {p}" for p in _intersection_problems(card.intersections, names[:-1])]
     if card.fairness_attribute and card.fairness_attribute not in names:
-        return [f"card field fairness_attribute {card.fairness_attribute!r} is not one of the attributes {names}"]
-    return []
+        out.insert(0, f"card field fairness_attribute {card.fairness_attribute!r} is not one of the attributes {names}")
+    return out
 
 # %% ../nbs/01_data.ipynb #7565e318
 def _card_root(csv:Path, card:CohortCard) -> Path:
@@ -1633,7 +1658,8 @@ def load_card_cohort(csv:str|Path, # the cohort CSV
     binned = {name: age_group_values(bins) for name, _, bins in card.attributes if bins}
     t['label'] = encode_labels(t['label'], classes, card.label)
     df = finish_cohort(t, card.name or csv.stem, _default_task(classes), classes, names, [classes.index(h) for h in card.high_risk],
-                       image_root=_card_root(csv, card), spec=None if 'split' in t else card.split_spec(), attr_values=binned)
+                       image_root=_card_root(csv, card), spec=None if 'split' in t else card.split_spec(), attr_values=binned,
+                       intersections=card.intersections)
     df.attrs.update(card=card.to_dict(), headline=list(card.headline()), channels=card.channels, on_error=card.on_error,
                     check_warnings=list(warns))  # what the checks warned about (dropped rows, merged sites, tiny images): the report lists them
     return df

@@ -11,14 +11,15 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from .core import atomic_write_bytes
 from .data import require_columns
-from .metrics import seed_summary, paired_differences
+from .metrics import seed_summary, paired_differences, metric_direction
 from .quality import to_markdown  # the markdown table writer lives with the quality tables
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'METHOD_ORDER', 'METHOD_NAMES', 'METRIC_NAMES', 'ATTRIBUTE_NAMES', 'SPLIT_NAMES', 'METHOD_COLORS',
-           'SEED_TABLE_KEYS', 'DIFF_COLUMNS', 'check_results', 'load_results', 'aggregate', 'method_order',
-           'method_style', 'save_figure', 'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve', 'seed_table',
-           'summary_table', 'grid_cells', 'plot_sample_grid', 'write_figures']
+           'SEED_TABLE_KEYS', 'DIFF_COLUMNS', 'WORST_KINDS', 'check_results', 'load_results', 'aggregate',
+           'method_order', 'method_style', 'save_figure', 'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve',
+           'seed_table', 'summary_table', 'worst_groups', 'worst_group_table', 'plot_worst_groups', 'grid_cells',
+           'plot_sample_grid', 'write_figures']
 
 # %% ../nbs/10_figures.ipynb #59f376f6
 RESULT_COLUMNS = ('metric', 'attribute', 'group', 'value', 'method', 'seed', 'split')
@@ -335,10 +336,114 @@ def _mean_cell(r, interval:str, scale:float, digits:int) -> str:
 
 def _diff_cell(r, baseline:str, scale:float, digits:int) -> str:
     "A `seed_table` row's paired difference '+d [low, high]'; 'ref.' for the baseline, 'n/a' or '(1 seed)' when undefined."
-    if r.method == baseline: return 'ref.'
-    if r.diff != r.diff: return 'n/a'
-    if r.diff_low != r.diff_low: return f'{scale * r.diff:+.{digits}f} (1 seed)'
-    return f'{scale * r.diff:+.{digits}f} [{scale * r.diff_low:+.{digits}f}, {scale * r.diff_high:+.{digits}f}]'
+    return 'ref.' if r.method == baseline else _signed(r.diff, r.diff_low, r.diff_high, scale, digits)
+
+def _signed(d, low, high, scale:float, digits:int) -> str:
+    "A difference '+d [low, high]'; 'n/a' when undefined, '(1 seed)' without an interval."
+    if d != d: return 'n/a'
+    if low != low: return f'{scale * d:+.{digits}f} (1 seed)'
+    return f'{scale * d:+.{digits}f} [{scale * low:+.{digits}f}, {scale * high:+.{digits}f}]'
+
+# %% ../nbs/10_figures.ipynb #5cfe3361
+WORST_KINDS = ('single', 'intersection')
+
+def _compared_attributes(r:pd.DataFrame, attributes, intersections) -> dict[str, str]:
+    "Attribute -> 'single' or 'intersection' for the attributes compared (default: every intersection present and its parts)."
+    present = sorted(set(r['attribute'].astype(str)) - {'all'})
+    inter = list(intersections) if intersections is not None else [a for a in present if ' x ' in a]
+    single = list(attributes) if attributes is not None else sorted({p for a in inter for p in a.split(' x ')}) or [a for a in present if ' x ' not in a]
+    for a in single + inter: _valid(a, present, 'attribute')
+    return {**{a: 'single' for a in single}, **{a: 'intersection' for a in inter}}
+
+# %% ../nbs/10_figures.ipynb #700856b7
+def _pick_worst(g:pd.DataFrame, metric:str) -> pd.DataFrame:
+    "Per method, seed and kind: the first group (table order) with the worst value, and how many groups had a value or were too small."
+    keys, sign = ['method', 'seed', 'kind'], 1 if metric_direction(metric) == 'higher' else -1
+    small = g['too_small'].eq(True) if 'too_small' in g else pd.Series(np.nan, index=g.index)
+    counts = g.assign(groups=np.isfinite(g['value']), too_small=small).groupby(keys, sort=False)[['groups', 'too_small']].sum(min_count=1)
+    ok = g[np.isfinite(g['value'])]
+    worst = ok.assign(key=sign * ok['value']).sort_values('key', kind='stable').groupby(keys, sort=False).head(1)
+    out = counts.reset_index().merge(worst[[*keys, 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n']], on=keys, how='left')
+    return out[[*keys, 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n', 'groups', 'too_small']]
+
+# %% ../nbs/10_figures.ipynb #7dfb8bae
+def worst_groups(results:pd.DataFrame, # a results table (`run_metrics` tables concatenated)
+                 metric:str, # e.g. 'high_risk_sensitivity'
+                 split:str='ood', # 'ood' or 'id'
+                 attributes:Sequence[str]|None=None, # single attributes compared (default: the parts of the intersections present, else all)
+                 intersections:Sequence[str]|None=None, # intersection attributes, e.g. ['sex x age_group'] (default: all present)
+                 methods:Sequence[str]|None=None, # methods (default: all)
+                 ratio:float|None=None, # synthetic ratio (needed if the table has several)
+                ) -> pd.DataFrame:
+    "Per method, seed and kind ('single' / 'intersection'): the worst group of `metric` with a value, its interval and n, and the groups counted."
+    _select(results, metric, 'all', 'all', split, methods, ratio)  # checks metric, split, methods and ratio
+    r = results[(results['metric'] == metric) & (results['split'] == split)]
+    r = _at_ratio(r if methods is None else r[r['method'].isin(methods)], ratio)
+    kinds = _compared_attributes(r, attributes, intersections)
+    g = r[r['attribute'].astype(str).isin(kinds) & ~r['group'].astype(str).isin(['all', 'gap', 'worst'])]
+    return _pick_worst(g.assign(kind=g['attribute'].astype(str).map(kinds)), metric)
+
+# %% ../nbs/10_figures.ipynb #b79f25e3
+def _modal_group(w:pd.DataFrame) -> str:
+    "The group worst in most seeds, 'attribute = group (k/n seeds)' (ties: the earlier seed's); 'none measured' without one."
+    named = w.dropna(subset=['group']).sort_values('seed')
+    if not len(named): return 'none measured'
+    counts = (named['attribute'].map(_attr_name) + ' = ' + named['group'].astype(str)).pipe(lambda s: s.groupby(s, sort=False).size())
+    return f'{counts.idxmax()} ({counts.max()}/{w.seed.nunique()} seeds)'
+
+def _small_cell(w:pd.DataFrame) -> str:
+    "'k of n': most groups too small in a seed, of the groups there were ('n/a' when the table does not flag them)."
+    if not len(w) or w['too_small'].isna().all(): return 'n/a'
+    return f"{int(w['too_small'].max())} of {int((w['groups'] + w['too_small']).max())}"
+
+# %% ../nbs/10_figures.ipynb #4f1d99ff
+def _worst_summaries(w:pd.DataFrame, scale:float, digits:int, ci:float) -> tuple[dict, dict]:
+    "Cells of (method, kind) -> mean [t-interval] of the worst value, and method -> paired difference intersection - single."
+    means = {(r.method, r.kind): _mean_cell(r, 'ci', scale, digits) for r in seed_summary(w, ['method', 'kind'], ci).itertuples()}
+    v = w.pivot(index=['method', 'seed'], columns='kind', values='value').reindex(columns=list(WORST_KINDS))
+    d = seed_summary((v['intersection'] - v['single']).rename('value').reset_index(), ['method'], ci)
+    return means, {r.method: _signed(r.mean, r.ci_low, r.ci_high, scale, digits) for r in d.itertuples()}
+
+def worst_group_table(results:pd.DataFrame, # a results table
+                      metric:str, # e.g. 'high_risk_sensitivity'
+                      split:str='ood', # 'ood' or 'id'
+                      attributes:Sequence[str]|None=None, # single attributes compared (see `worst_groups`)
+                      intersections:Sequence[str]|None=None, # intersection attributes (default: all present)
+                      methods:Sequence[str]|None=None, ratio:float|None=None, # as for `worst_groups`
+                      scale:float=100, digits:int=1, ci:float=0.95, # percent, decimals, level of the t-intervals
+                     ) -> pd.DataFrame:
+    "Per method: worst single-attribute and worst intersectional group of `metric`, mean over seeds [t-interval], their paired difference."
+    w = worst_groups(results, metric, split, attributes, intersections, methods, ratio)
+    (means, diffs), what, rows = _worst_summaries(w, scale, digits, ci), f'{SPLIT_NAMES.get(split, split)} {_metric_name(metric)}', {}
+    for m in method_order(w['method']):
+        for kind, name in zip(WORST_KINDS, ('single-attribute', 'intersectional')):
+            rows.setdefault(m, {})[f'worst {name} group'] = _modal_group(w[(w.method == m) & (w.kind == kind)])
+            rows[m][f'{what} of the worst {name} group'] = means.get((m, kind), 'n/a')
+        rows[m] |= {'intersectional - single-attribute (paired)': diffs.get(m, 'n/a'), 'intersectional groups too small': _small_cell(w[(w.method == m) & (w.kind == 'intersection')])}
+    return pd.DataFrame.from_dict(rows, orient='index').rename(index=lambda m: METHOD_NAMES.get(m, m)).rename_axis('method')
+
+# %% ../nbs/10_figures.ipynb #5a6cbf53
+def plot_worst_groups(results:pd.DataFrame, # a results table
+                      metric:str, # e.g. 'high_risk_sensitivity'
+                      split:str='ood', # 'ood' or 'id'
+                      attributes:Sequence[str]|None=None, intersections:Sequence[str]|None=None, # as for `worst_groups`
+                      methods:Sequence[str]|None=None, ratio:float|None=None, # as for `worst_groups`
+                      scale:float=100, # 100: percent
+                      ax:plt.Axes|None=None, # draw here (default: a new figure)
+                      path:str|Path|None=None, # also write a PNG
+                     ) -> plt.Figure:
+    "Worst single-attribute group and worst intersectional group of `metric` per method, mean ± s.d. over seeds."
+    w = worst_groups(results, metric, split, attributes, intersections, methods, ratio)
+    agg, shown = w.groupby(['method', 'kind'])['value'].agg(['mean', 'std']), method_order(w['method'])
+    fig, ax = _fig_ax(ax, (max(5, 1.1 * len(shown) + 1.5), 4))
+    for i, (kind, name, style) in enumerate(zip(WORST_KINDS, ('single attribute', 'intersection'), (dict(marker='o', color='#7f7f7f'), dict(marker='D', color='#d62728')))):
+        a = agg.reindex(pd.MultiIndex.from_product([shown, [kind]]))
+        ax.errorbar(np.arange(len(shown)) + (i - .5) * .3, scale * a['mean'], yerr=scale * a['std'].fillna(0), linestyle='none', capsize=3, label=f'worst group: {name}', **style)
+    ax.set_xticks(np.arange(len(shown)), [METHOD_NAMES.get(m, m) for m in shown], rotation=30, ha='right')
+    ax.set_ylabel(f'{SPLIT_NAMES.get(split, split)} {_metric_name(metric)}{_unit(scale)}')
+    ax.set_title(f'Worst group in {_metric_name(metric)} ({SPLIT_NAMES.get(split, split)}; mean ± s.d. over seeds)', fontsize=10)
+    if not w['value'].notna().any(): _say_empty(ax, f'no group with a {_metric_name(metric)} value')
+    return _finish(fig, ax, path, loc='upper left', bbox_to_anchor=(1.01, 1))
 
 # %% ../nbs/10_figures.ipynb #02cf5745
 def _values(cohort:pd.DataFrame, col:str) -> tuple[pd.Series, list[str]]:
@@ -424,7 +529,7 @@ def write_figures(results:pd.DataFrame, # a results table
                   ratio:float|None=None, # synthetic ratio of the method comparison (needed if the table has several)
                   splits:Sequence[str]=('ood', 'id'), # splits of the gap plots
                  ) -> dict[str, Path]:
-    "Write the gap-vs-metric, bar and ratio-curve PNGs of one metric into `folder`; return name -> path."
+    "Write the gap-vs-metric, bar, worst-group (with intersections) and ratio-curve PNGs of one metric into `folder`; return name -> path."
     check_results(results)
     folder, out, present = Path(folder), {}, set(results['split'])
     def save(name, fig):
@@ -434,7 +539,9 @@ def write_figures(results:pd.DataFrame, # a results table
     attrs = list(attributes) if attributes is not None else sorted(set(gaps['attribute'].astype(str)))
     for a in attrs:
         for s in [s for s in splits if s in present]:
-            save(f'{metric}_gap_{a}_{s}', plot_gap_vs_metric(results, metric, a, s, ratio=ratio))
+            save(f"{metric}_gap_{a.replace(' ', '_')}_{s}", plot_gap_vs_metric(results, metric, a, s, ratio=ratio))
+    for s in [s for s in splits if s in present and any(' x ' in a for a in attrs)]:  # intersections: their worst group next to the single attributes'
+        save(f'{metric}_worst_groups_{s}', plot_worst_groups(results, metric, s, ratio=ratio))
     save(f'{metric}_bars', plot_ood_bars(results, metric, [s for s in ('id', 'ood') if s in present], ratio=ratio))
     if 'ratio' in results.columns and results.groupby('method')['ratio'].nunique().max() > 1:  # a ratio study
         save(f'{metric}_ratio', plot_ratio_curve(results, metric))

@@ -12,9 +12,9 @@ from scipy import stats
 from sklearn.metrics import roc_curve
 
 # %% auto #0
-__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'OPERATING', 'OPERATING_THRESHOLD', 'SEED_KEYS', 'MetricWarning', 'evaluate',
-           'cohort_groups', 'interval_table', 'high_risk_score', 'threshold_at_specificity', 'sensitivity_at_threshold',
-           'seed_interval', 'seed_summary', 'paired_differences']
+__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'OPERATING', 'OPERATING_THRESHOLD', 'SEED_KEYS', 'MetricWarning', 'metric_direction',
+           'evaluate', 'cohort_groups', 'interval_table', 'high_risk_score', 'threshold_at_specificity',
+           'sensitivity_at_threshold', 'seed_interval', 'seed_summary', 'paired_differences']
 
 # %% ../nbs/03_metrics.ipynb #027118b4
 TASKS = ('binary', 'multiclass', 'multilabel')
@@ -28,7 +28,8 @@ OPERATING_THRESHOLD = 'high_risk_threshold_at_'  # + the name: the row that reco
 class MetricWarning(UserWarning):
     "A metric is undefined (NaN) for a group, or cases were dropped."
 
-def _direction(m:str) -> str:
+def metric_direction(m:str, # a metric of `evaluate`, e.g. 'accuracy', 'ece', 'roc_auc[mel]', 'high_risk_sensitivity_at_spec80'
+                    ) -> str:
     "'higher' or 'lower': which way metric `m` (or its per-class version 'm[cls]') is better."
     base = m.split('[')[0]
     return 'higher' if base.startswith(OPERATING) else METRICS[base]
@@ -447,7 +448,7 @@ def _metric_rows(m, vals, subsets, plans, groups, n_boot, ci) -> list:
         if not ok.any():
             rows.append((m, a, 'worst', np.nan, np.nan, np.nan, 0))
             continue
-        worst = _extreme_interval(V[ok], _direction(m) == 'higher', n_boot, ci)
+        worst = _extreme_interval(V[ok], metric_direction(m) == 'higher', n_boot, ci)
         g_worst = np.array(gs)[ok][np.flatnonzero(V[ok][:, 0] == worst[0])[0]]
         rows.append((m, a, 'worst', *worst, len(subsets[(a, g_worst)])))
     return rows
@@ -492,10 +493,12 @@ def _check_resampling(n_boot, ci) -> None:
     if not 0 < ci < 1: raise ValueError(f"ci must be in (0, 1), got {ci}")
 
 def _result_table(rows:list, d:dict, subsets:dict, plans:dict, **settings) -> pd.DataFrame:
-    "The tidy table of `rows`; its attrs hold the task, `settings`, high-risk classes, operating points and small groups."
+    "The tidy table of `rows`, `too_small` marking the groups under `min_group_size`; attrs: task, `settings`, high-risk classes, operating points, small groups."
+    small = [(a, g, len(idx)) for (a, g), idx in subsets.items() if (a, g) not in plans]
     df = pd.DataFrame(rows, columns=['metric', 'attribute', 'group', 'value', 'ci_low', 'ci_high', 'n'])
-    df.attrs.update(task=d['task'], **settings, high_risk=d['high_risk'].tolist(), operating_points=d['ops'],
-                    small_groups=[(a, g, len(idx)) for (a, g), idx in subsets.items() if (a, g) not in plans])
+    keys = {(a, g) for a, g, _ in small}
+    df['too_small'] = [k in keys for k in zip(df.attribute, df.group)]
+    df.attrs.update(task=d['task'], **settings, high_risk=d['high_risk'].tolist(), operating_points=d['ops'], small_groups=small)
     return df
 
 # %% ../nbs/03_metrics.ipynb #1273ba8a
@@ -545,10 +548,12 @@ def interval_table(df:pd.DataFrame, # output of `evaluate`
                   digits:int=3, # decimals shown
                   metrics=None, # metrics to keep (default: all)
                  ) -> pd.DataFrame:
-    "One row per (attribute, group), one column per metric, cells 'value [ci_low, ci_high]'."
+    "One row per (attribute, group), one column per metric, cells 'value [ci_low, ci_high]' ('too small (n=...)' under `min_group_size`)."
     if metrics is not None: df = df[df.metric.isin(metrics)]
     fmt = lambda x: 'nan' if np.isnan(x) else f'{x:.{digits}f}'
     cell = [fmt(v) + ('' if np.isnan(lo) else f' [{fmt(lo)}, {fmt(hi)}]') for v, lo, hi in zip(df.value, df.ci_low, df.ci_high)]
+    small = df['too_small'].eq(True) if 'too_small' in df else np.zeros(len(df), bool)
+    cell = [f'too small (n={n})' if s else c for c, s, n in zip(cell, small, df.n)]
     out = df.assign(cell=cell).pivot(index=['attribute', 'group'], columns='metric', values='cell')
     rows = list(dict.fromkeys(zip(df.attribute, df.group)))
     return out.loc[rows, list(dict.fromkeys(df.metric))].fillna('').rename_axis(columns=None)

@@ -351,7 +351,7 @@ def classification_accuracy_score(train_fn:Callable, # (synth_cohort, synth_imag
     groups = {g: test[g].astype(str).to_numpy() for g in ['site', *a['attributes']]}
     t = evaluate(probs, encode_conditions(test)['label'], groups, a['task'], high_risk=a.get('high_risk') or None,
                  n_boot=n_boot, seed=seed, **evaluate_kwargs)
-    return t.assign(metric='cas_' + t['metric'])
+    return t.assign(metric='cas_' + t['metric'])[_TIDY]  # the quality tables' columns (evaluate's `too_small` flag left out)
 
 # %% ../nbs/08_quality.ipynb #7bfa05fd
 def quality_report(real_images:np.ndarray, # uint8 N x H x W x 3 array of the full real cohort

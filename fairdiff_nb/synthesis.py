@@ -80,18 +80,44 @@ def _plan_frame(cohort:pd.DataFrame, lab:np.ndarray, props:dict[str, np.ndarray]
     for p, codes in props.items(): df[f'cond_{p}'] = codes.astype(np.int64)
     return df[['image', *label_cols, 'site', 'patient', 'split', *a['attributes'], 'synthetic', *[c for c in df if c.startswith('cond_')]]]
 
+# %% ../nbs/06_synthesis.ipynb #866e50a4
+def _draw_joint(cohort:pd.DataFrame, pools:dict[str, list], parts:Sequence[str], group:np.ndarray, n_groups:int,
+                balanced:bool, rng:np.random.Generator) -> dict[str, np.ndarray]:
+    "Codes of the properties `parts` drawn together: in each label group, every combination of their pools equally often."
+    full = {p: list(cohort.attrs['attr_values'][p]) if p != 'site' else list(cohort.attrs['sites']) for p in parts}
+    allowed = [np.array([full[p].index(v) for v in pools[p]], np.int64) for p in parts]
+    out, shape = {p: np.full(len(group), -1, np.int64) for p in parts}, [len(a) for a in allowed]
+    for g in range(n_groups):
+        cells = np.unravel_index(_deal_uniform(int((group == g).sum()), int(np.prod(shape)), rng, balanced), shape)
+        for p, a, c in zip(parts, allowed, cells): out[p][group == g] = a[c]
+    return out
+
+# %% ../nbs/06_synthesis.ipynb #6372e527
+def _check_joint(joint, # tuples of property names, e.g. [('skin_tone', 'sex')]
+                 pools:dict[str, list], # property -> values it may take (`property_values`)
+                ) -> list[tuple]:
+    "`joint` as tuples; an error unless each names 2 or more properties with values to draw, and none is named twice."
+    joint = [tuple(c) for c in joint or ()]
+    for c in joint:
+        if len(c) < 2 or len(set(c)) < len(c) or not set(c) <= set(pools): raise ValueError(f"joint {list(c)} must name 2 or more different properties of {list(pools)}")
+        if not all(pools[p] for p in c): raise ValueError(f"joint {list(c)}: property {[p for p in c if not pools[p]][0]!r} has no value to draw")
+    names = [p for c in joint for p in c]
+    if len(names) > len(set(names)): raise ValueError(f"joint {[list(c) for c in joint]} names a property twice; list it in one tuple only")
+    return joint
+
 # %% ../nbs/06_synthesis.ipynb #2351479d
 def _draw_properties(cohort:pd.DataFrame, pools:dict[str, list], group:np.ndarray, n_groups:int, mode:str, balanced:bool,
-                     rng:np.random.Generator) -> dict[str, np.ndarray]:
-    "Property codes of the plan rows (-1 = null): in each of the `n_groups` label groups, uniform over `pools`."
-    props = {}
+                     rng:np.random.Generator, joint:Sequence[tuple]=()) -> dict[str, np.ndarray]:
+    "Property codes of the plan rows (-1 = null): in each of the `n_groups` label groups, uniform over `pools`; each tuple of `joint` over its combinations."
+    props, together = {}, {p for c in joint for p in c}
     for p, values in pools.items():
         props[p] = np.full(len(group), -1, np.int64)
-        if mode == 'label' or not values: continue
+        if mode == 'label' or not values or p in together: continue
         full = list(cohort.attrs['attr_values'][p]) if p != 'site' else list(cohort.attrs['sites'])
         allowed = np.array([full.index(v) for v in values])
         for g in range(n_groups):  # every group draws, even an empty one: the stream of `rng` stays that of the plan
             props[p][group == g] = allowed[_deal_uniform(int((group == g).sum()), len(values), rng, balanced)]
+    for c in (joint if mode != 'label' else ()): props.update(_draw_joint(cohort, pools, c, group, n_groups, balanced, rng))
     return props
 
 # %% ../nbs/06_synthesis.ipynb #bc43fe52
@@ -114,6 +140,7 @@ def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labe
                   mode:str='label_property', # 'label_property' or 'label' (properties null)
                   balanced:bool=True, # stratified uniform property counts (False: i.i.d. uniform draws)
                   property_splits:Sequence[str]=('train', 'unlabeled'), # splits whose property values may be drawn
+                  joint=None, # property tuples drawn jointly, e.g. [('skin_tone', 'sex')]: each combination equally often per label
                  ) -> pd.DataFrame:
     "Conditions to sample: real training label prevalence kept (exact counts), properties uniform."
     tr = _plan_rows(cohort, n, mode)
@@ -123,12 +150,13 @@ def sampling_plan(cohort:pd.DataFrame, # the real cohort (the plan uses its labe
     combos, counts = np.unique(codes, axis=0, return_counts=True)  # one combo per class (multilabel: per label vector)
     group = np.repeat(np.arange(len(combos)), largest_remainder(counts, int(n)))
     rng = np.random.default_rng(seed)
-    props = _draw_properties(cohort, property_values(cohort, property_splits), group, len(combos), mode, balanced, rng)
+    pools = property_values(cohort, property_splits)
+    props = _draw_properties(cohort, pools, group, len(combos), mode, balanced, rng, _check_joint(joint, pools))
     order = rng.permutation(int(n))  # mix classes along the plan so that every batch holds all of them
     plan = _plan_frame(cohort, combos[group][order], {p: v[order] for p, v in props.items()}, label_cols)
     plan.attrs = {k: copy.deepcopy(v) for k, v in a.items() if k not in ('image_root', 'image_array', 'split_spec')}
     plan.attrs.update(name=f"{a.get('name', 'cohort')}_synthetic", split_spec={},
-                      plan=dict(mode=mode, n=int(n), seed=int(seed), balanced=balanced))
+                      plan=dict(mode=mode, n=int(n), seed=int(seed), balanced=balanced, **({'joint': [list(c) for c in joint]} if joint else {})))
     return plan
 
 # %% ../nbs/06_synthesis.ipynb #3e707d72
