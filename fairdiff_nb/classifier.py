@@ -904,11 +904,12 @@ def run_metrics(run:ClassifierRun|str|Path, # a run, or its folder
     return out
 
 # %% ../nbs/05_classifier.ipynb #c3b57af1
-METRICS_VERSION = 2  # bump when `run_metrics`' rows or their definitions change: cached tables of another version are recomputed
+METRICS_VERSION = 3  # bump when `run_metrics`' rows or their definitions change: cached tables of another version are recomputed
 EVALUATED_SPLITS = ('val_id', 'test_id', 'test_ood')  # operating thresholds are fixed on val_id, metrics read on the test splits
 
 def metrics_file_name(cohort:pd.DataFrame, # the cohort a run is scored on
                       n_boot:int, # bootstrap resamples
                      ) -> str:
-    "Cache name of a run's `run_metrics` table: the metrics version, the bootstrap size and a fingerprint of the rows it scores."
-    return f"metrics-v{METRICS_VERSION}-b{n_boot}-{cohort_fingerprint(cohort, splits=EVALUATED_SPLITS)}.csv"
+    "Cache name of a run's `run_metrics` table: the metrics version, the bootstrap size, and a fingerprint of the rows it scores and of the intersections."
+    rows = f"{cohort_fingerprint(cohort, splits=EVALUATED_SPLITS)}{cohort.attrs.get('intersections') or ''}"
+    return f"metrics-v{METRICS_VERSION}-b{n_boot}-{hashlib.sha256(rows.encode()).hexdigest()[:12]}.csv"

@@ -408,6 +408,9 @@ def _write_figures(cfg, results, synthetic, folder, metric:str, attr:str) -> lis
     if results['ratio'].notna().any() and results['ratio'].nunique() > 1:
         paths.append(folder/'ratio_curve.png')
         figures.plot_ratio_curve(results, metric, path=paths[-1])
+    if results['attribute'].astype(str).str.contains(' x ').any():
+        paths.append(folder/'worst_groups.png')
+        figures.plot_worst_groups(results, metric, 'ood', ratio=cfg.ratio, path=paths[-1])
     if 'diffusion_label_property' in synthetic:
         synth_images, synth_cohort, _ = synthetic['diffusion_label_property']
         col = attr if attr in synth_cohort.columns and attr != 'site' else 'site'
@@ -535,6 +538,18 @@ def _headline_section(main:pd.DataFrame, metric:str, attr:str) -> list[str]:
             "Mean over seeds [95% t-interval over seeds]; Δ = paired per-seed difference to ERM [95% t-interval].", '',
             to_markdown(table), '']
 
+def _worst_group_section(main:pd.DataFrame, metric:str) -> list[str]:
+    "Per method, the worst single-attribute and worst intersectional group OOD, at each operating point (nothing when the cohort has no intersections)."
+    if not main['attribute'].astype(str).str.contains(' x ').any(): return []
+    lines = ['## Worst groups (out of distribution)', '',
+             "For each method, the group of lowest value among the single attributes that make up the intersections, and among "
+             "the intersectional groups (`a x b`), named as the group worst in most seeds; mean over seeds [95% t-interval]; "
+             "the paired per-seed difference between the two; and how many intersectional groups had fewer than "
+             "`min_group_size` cases (reported as too small, not scored).", '']
+    for m in [m for m in (metric, f'{metric}_at_spec80') if m in set(main['metric'])]:
+        lines += [f'`{m}`:', '', to_markdown(figures.worst_group_table(main, m, split='ood')), '']
+    return lines
+
 
 # %% ../nbs/09_experiments.ipynb #e63597fa
 def _report(cfg, cohort, results, methods, figs, timings, quality=None) -> str:
@@ -545,7 +560,7 @@ def _report(cfg, cohort, results, methods, figs, timings, quality=None) -> str:
     attributes = [a for a in dict.fromkeys((attr, 'site')) if a in set(results['attribute'])]
     table = to_markdown(figures.summary_table(main, metrics=metrics, attributes=attributes))
     lines = _report_header(cfg) + _data_section(cohort, metric, attr) + ['## Methods', '', to_markdown(methods.set_index('method')), '']
-    lines += _headline_section(main, metric, attr) + ['## Results', '', table, '', '## Figures', '']
+    lines += _headline_section(main, metric, attr) + _worst_group_section(main, metric) + ['## Results', '', table, '', '## Figures', '']
     lines += [f'![{p.stem}](figures/{p.name})' for p in figs]
     if quality is not None: lines += _quality_section(quality)
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
@@ -633,7 +648,7 @@ def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, **kw)
     if data_root: overrides['data_root'] = str(Path(data_root).resolve())
     return overrides
 
-CARD_OPTIONS = ('image', 'label', 'patient', 'site', 'attributes', 'classes', 'high_risk', 'ood_sites', 'unlabeled_sites',
+CARD_OPTIONS = ('image', 'label', 'patient', 'site', 'attributes', 'intersections', 'classes', 'high_risk', 'ood_sites', 'unlabeled_sites',
                 'channels', 'min_site_images', 'on_error')  # the command's options that override a cohort card's fields
 
 def _card_overrides(dataset:str, card:str, **given) -> dict:
@@ -657,6 +672,7 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
                  patient:str='', # a CSV's patient column (default: one patient per image)
                  site:str='', # a CSV's site / hospital / scanner column (default: one site)
                  attributes:str='', # a CSV's sensitive-attribute columns, comma-separated (override the card's)
+                 intersections:str='', # a CSV's intersectional groups, e.g. 'sex x age_group' (comma-separated; override the card's)
                  classes:str='', # a CSV's classes in code order, comma-separated (default: the labels present)
                  high_risk:str='', # a CSV's high-risk classes, comma-separated (their sensitivity is the headline)
                  ood_sites:str='', # a CSV's out-of-distribution sites, comma-separated (scored in test_ood)

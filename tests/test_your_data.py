@@ -15,7 +15,7 @@ def test_grayscale_csv_end_to_end(tmp_path):
     out = tmp_path/'runs'
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'FAIRDIFF_PROGRESS': 'quiet', 'HF_HUB_OFFLINE': '1'}
     words = [_console_script(), '--preset', 'tiny', '--dataset', str(csv), '--out', str(out),
-             '--methods', 'erm,stain_jitter,diffusion_label_property']
+             '--methods', 'erm,stain_jitter,diffusion_label_property', '--intersections', 'sex x age_group']
     r = subprocess.run(words, capture_output=True, text=True, timeout=900, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     folder = next(out.glob('protocol-*'))
@@ -25,7 +25,7 @@ def test_grayscale_csv_end_to_end(tmp_path):
     ood = res[res['split'] == 'ood']
     assert ood['n'].max() > 0 and np.isfinite(ood.loc[(ood.metric == 'high_risk_sensitivity') & (ood.attribute == 'all'), 'value']).all()
     gaps = res[res['group'] == 'gap']
-    assert {'sex', 'age_group', 'site'} <= set(gaps['attribute'])
+    assert {'sex', 'age_group', 'site', 'sex x age_group'} <= set(gaps['attribute'])  # the intersection given on the command line
     report = (folder/'report.md').read_text()
     assert 'high_risk_sensitivity' in report and 'fairness attribute `sex`' in report and 'from the cohort card' in report
     assert '## Data' in report and 'clinic_c' in report
