@@ -27,8 +27,8 @@ __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_
            'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
            'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
            'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
-           'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'run_protocol',
-           'check_output_folder', 'fairdiff_run', 'main']
+           'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'label_fraction_cohort',
+           'label_efficiency', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
@@ -85,6 +85,8 @@ class ProtocolConfig(Config):
     classifier_steps:int = 0 # 0 = the classifier preset's
     ratio:float = 0.5 # fraction of synthetic images per batch
     ratios:tuple = () # extra ratios of the ratio study (diffusion_label_property only)
+    label_fractions:tuple = () # labeled shares of the training patients for the label-efficiency study, e.g. (0.1, 0.25, 0.5, 1.0)
+    label_fraction_methods:tuple = () # that study's methods; () = ERM, the real-data baseline best on val_id, and the unlabeled-pool methods run
     n_boot:int = 200 # bootstrap resamples of the confidence intervals
     classndiff_scale:float = 1.0 # classifier-guidance scale of the `classndiff_synthetic` samples
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
@@ -100,6 +102,8 @@ def _check_protocol_options(kw:dict) -> None:
     for r in (kw.get('ratio', 0.5), *kw.get('ratios', ())):
         if not 0 <= r <= 1:
             raise ValueError(f"synthetic ratio {r} is outside [0, 1] (the fraction of synthetic images per batch): give ratios in [0, 1]")
+    bad = [f for f in kw.get('label_fractions', ()) if not 0 < f <= 1]
+    if bad: raise ValueError(f"labeled fraction {bad[0]} is outside (0, 1] (the share of labeled training patients kept): give fractions in (0, 1]")
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:
@@ -552,7 +556,7 @@ def _worst_group_section(main:pd.DataFrame, metric:str) -> list[str]:
 
 
 # %% ../nbs/09_experiments.ipynb #e63597fa
-def _report(cfg, cohort, results, methods, figs, timings, quality=None) -> str:
+def _report(cfg, cohort, results, methods, figs, timings, quality=None, study:list=()) -> str:
     "The markdown report of a protocol run."
     metric, attr = headline(cfg, cohort, results)
     main = results[results['ratio'].isna() | (results['ratio'] == cfg.ratio)]
@@ -562,6 +566,7 @@ def _report(cfg, cohort, results, methods, figs, timings, quality=None) -> str:
     lines = _report_header(cfg) + _data_section(cohort, metric, attr) + ['## Methods', '', to_markdown(methods.set_index('method')), '']
     lines += _headline_section(main, metric, attr) + _worst_group_section(main, metric) + ['## Results', '', table, '', '## Figures', '']
     lines += [f'![{p.stem}](figures/{p.name})' for p in figs]
+    lines += list(study)
     if quality is not None: lines += _quality_section(quality)
     lines += ['', '## Stage timings', ''] + [f'- {k}: {v:.0f} s' for k, v in timings.items()]
     return '\n'.join(lines) + '\n'
@@ -581,6 +586,82 @@ def _quality_results(cfg, cohort, images, synthetic, root) -> pd.DataFrame|None:
     scored = [m for m in ('diffusion_label_property', 'classndiff_synthetic') if m in synthetic]
     if not (cfg.quality and scored): return None
     return pd.concat([quality_stage(cfg, cohort, images, synthetic, root, m) for m in scored], ignore_index=True)
+
+# %% ../nbs/09_experiments.ipynb #39afa933
+def label_fraction_cohort(cohort:pd.DataFrame, # a protocol cohort
+                          fraction:float, # share of the labeled `train` patients of each class that keep their labels, in (0, 1]
+                          seed:int=0, # seed of the patients' draw
+                         ) -> pd.DataFrame:
+    "A copy of `cohort` in which `fraction` of the labeled train patients of each class keep their labels; the others join the unlabeled pool."
+    if not 0 < fraction <= 1: raise ValueError(f"labeled fraction {fraction} is outside (0, 1]: give the share of labeled training patients to keep")
+    train = labeled_rows(cohort[cohort['split'] == 'train'])
+    stratum = train.groupby('patient')[label_columns(cohort)[0]].first()  # a patient's class: the label of its first image
+    rng = np.random.default_rng(seed)
+    keep = [p for _, pats in stratum.groupby(stratum) for p in rng.permutation(pats.index.to_numpy())[:max(1, round(fraction * len(pats)))]]
+    moved = train.index[~train['patient'].isin(keep)]
+    out = cohort.copy()
+    out.loc[moved, label_columns(cohort)] = pd.NA
+    out.loc[moved, 'split'] = 'unlabeled'
+    return out
+
+# %% ../nbs/09_experiments.ipynb #bc46ca9a
+def _baseline_on_val(results:pd.DataFrame, root:Path) -> list[str]:
+    "The real-data baseline (not ERM) of `results` with the best mean val_id selection score over seeds, ties to the lower val_id loss ([] if none)."
+    others = SYNTHETIC_METHODS + CLASSNDIFF_METHODS + SELF_TRAINING + ('erm',)
+    runs = results[~results['method'].isin(others)].drop_duplicates('run')
+    recs = pd.DataFrame([{**read_json(root/'classifiers'/r/'result.json'), 'method': m} for m, r in zip(runs['method'], runs['run'])])
+    if not len(recs): return []
+    means = recs.groupby('method')[['best_val_score', 'best_val_loss']].mean()
+    return [means.sort_values(['best_val_score', 'best_val_loss'], ascending=[False, True]).index[0]]
+
+def label_efficiency(cfg:ProtocolConfig, cohort, images, root:Path, results:pd.DataFrame, log) -> pd.DataFrame:
+    "The study's rows: its methods' main-run rows at fraction 1, then each smaller fraction's own generator, cohorts and runs."
+    pool_methods = [m for m in cfg.methods if m in SELF_TRAINING + ('diffusion_label', 'diffusion_label_property')]
+    methods = cfg.label_fraction_methods or tuple(dict.fromkeys(['erm', *_baseline_on_val(results, root), *pool_methods]))
+    sub = cfg.replace(methods=methods, ratios=())
+    parts = [results[results['method'].isin(methods) & (results['ratio'].isna() | (results['ratio'] == cfg.ratio))].assign(label_fraction=1.0)]
+    for f in sorted(f for f in cfg.label_fractions if f < 1):
+        part = label_fraction_cohort(cohort, f, cfg.data_seed)
+        tag = lambda stage, t0, extra='': log(f'{stage}, labeled fraction {f:g}', t0, extra)
+        by_generator = [_synthetic_sources(sub, part, images, root, tag, g) for g in range(cfg.generator_seeds)]
+        t = time.monotonic()
+        parts += [r.assign(label_fraction=f) for r in _classifier_results(sub, part, images, root, by_generator)]
+        tag('classifiers', t)
+    return pd.concat(parts, ignore_index=True)
+
+# %% ../nbs/09_experiments.ipynb #06a78c3b
+def _stage_counts(root:Path) -> dict:
+    "How many generators, synthetic cohorts and classifier runs a stage folder holds."
+    return {'generators': len(list(root.glob('diffusion-*'))), 'synthetic cohorts': len(list(root.glob('synthetic/synthetic-*'))),
+            'classifier runs': len(list(root.glob('classifiers/classifier-*')))}
+
+def _label_efficiency_section(cfg, study:pd.DataFrame, added:dict, seconds:float, figs:list, metric:str, attr:str) -> list[str]:
+    "The report's section of the label-efficiency study: what reran, the OOD table per fraction, the figures."
+    tables = {f: figures.summary_table(study[study['label_fraction'] == f], metrics=[metric], attributes=[attr], splits=('ood',), interval='ci')
+              for f in sorted(study['label_fraction'].unique())}
+    table = pd.concat(tables, names=['labeled fraction'])
+    table.index = [f'{f:g} · {m}' for f, m in table.index]
+    ran = ', '.join(f'{k} {v}' for k, v in added.items())
+    return ['## Label efficiency', '',
+            f"Labeled fractions {sorted(study['label_fraction'].unique())} of the training patients (patient-wise per class; "
+            f"the rest unlabeled); methods {', '.join(dict.fromkeys(study['method']))}. The study took {seconds:.0f} s in this "
+            f"invocation, which trained (new stage folders): {ran}; every other stage came from the cache. "
+            "OOD, mean over seeds [95% t-interval]:", '',
+            to_markdown(table.rename_axis('fraction · method')), '', *[f'![{p.stem}](figures/{p.name})' for p in figs], '']
+
+def _label_efficiency_study(cfg, cohort, images, root, results, folder:Path, log, metric:str, attr:str) -> list[str]:
+    "Run the study (when `cfg.label_fractions`), write `label_fractions.csv` and its figures; return its report section."
+    if not cfg.label_fractions: return []
+    before, t = _stage_counts(root), time.monotonic()
+    study = label_efficiency(cfg, cohort, images, root, results, log)
+    added, seconds = {k: v - before[k] for k, v in _stage_counts(root).items()}, time.monotonic() - t
+    atomic_write_csv(folder/'label_fractions.csv', study)
+    figs = [folder/'figures'/'label_efficiency.png', folder/'figures'/'label_efficiency_gap.png']
+    figures.plot_label_efficiency(study, metric, path=figs[0])
+    figures.plot_label_efficiency(study, metric, attribute=attr, path=figs[1])
+    import matplotlib.pyplot as plt
+    plt.close('all')
+    return _label_efficiency_section(cfg, study, added, seconds, figs, metric, attr)
 
 # %% ../nbs/09_experiments.ipynb #525eb3ef
 def run_protocol(cfg:ProtocolConfig, # what to run
@@ -609,9 +690,10 @@ def run_protocol(cfg:ProtocolConfig, # what to run
         log('quality', t)
         atomic_write_csv(folder/'quality.csv', quality)
     figs = _write_figures(cfg, results, synthetic, folder/'figures', *headline(cfg, cohort, results))
+    study = _label_efficiency_study(cfg, cohort, images, root, results, folder, log, *headline(cfg, cohort, results))
     methods = method_table(cfg, cohort, results, root, synthetic)
     atomic_write_csv(folder/'methods.csv', methods)
-    atomic_write_text(folder/'report.md', _report(cfg, cohort, results, methods, figs, timings, quality))
+    atomic_write_text(folder/'report.md', _report(cfg, cohort, results, methods, figs, timings, quality, study))
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
     return folder
 
@@ -636,15 +718,19 @@ def _error_lines(e:BaseException) -> tuple[list[str], int]:
     return [f'fairdiff_run: internal error ({type(e).__name__}: {lines[0]}); rerun with --debug for the traceback'], 1
 
 # %% ../nbs/09_experiments.ipynb #a36b8a9b
-def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, **kw) -> dict:
+def _fractions(text:str, option:str) -> tuple:
+    "Comma-separated numbers of a command option, or fail naming the option."
+    try: return tuple(float(r) for r in text.split(','))
+    except ValueError: raise ValueError(f"{option} must be comma-separated numbers, got {text!r}") from None
+
+def _protocol_overrides(methods:str, seeds:int, ratios:str, data_root:str, label_fractions:str='', **kw) -> dict:
     "ProtocolConfig overrides from the command's strings, checked before anything runs."
     overrides = dict(kw)
     if methods: overrides['methods'] = tuple(m.strip() for m in methods.split(',') if m.strip())
     if seeds < 0: raise ValueError(f"--seeds must be >= 1 (the number of classifier seeds; 0 = the preset's), got {seeds}")
     if seeds: overrides['seeds'] = tuple(range(seeds))
-    try: overrides['ratios'] = tuple(float(r) for r in ratios.split(',')) if ratios else ()
-    except ValueError: raise ValueError(f"--ratios must be comma-separated numbers in [0, 1], got {ratios!r}") from None
-    if not ratios: overrides.pop('ratios')
+    if ratios: overrides['ratios'] = _fractions(ratios, '--ratios')
+    if label_fractions: overrides['label_fractions'] = _fractions(label_fractions, '--label-fractions')
     if data_root: overrides['data_root'] = str(Path(data_root).resolve())
     return overrides
 
@@ -685,6 +771,7 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
                  generator_seeds:int=0, # diffusion models per data set, serving the seeds in turn (default: the preset's: 1, paper 2)
                  out:str='runs', # parent folder of the run folder and of its stages
                  ratios:str='', # comma-separated synthetic ratios for the ratio study (e.g. 0,0.25,0.5,0.75)
+                 label_fractions:str='', # comma-separated labeled fractions of the training patients for the label-efficiency study (e.g. 0.1,0.25,0.5,1)
                  compose:str='auto', # sampling of label x site: auto, joint or product
                  quality:bool=True, # synthetic-quality table (FD, KID, P/R, fidelity, CAS) in the report; --no-quality skips it
                  debug:bool=False, # on an error, show the whole traceback instead of one line
@@ -693,7 +780,7 @@ def fairdiff_run(preset:str='quick', # protocol preset: tiny (plumbing test, ~2 
     given = {k: v for k, v in locals().items() if k in CARD_OPTIONS}  # the card options, as given
     try:
         run_options = dict(compose=compose, quality=quality, **({'generator_seeds': generator_seeds} if generator_seeds else {}))
-        overrides = _protocol_overrides(methods, seeds, ratios, data_root, **run_options, **_card_overrides(dataset, card, **given))
+        overrides = _protocol_overrides(methods, seeds, ratios, data_root, label_fractions, **run_options, **_card_overrides(dataset, card, **given))
         cfg = protocol_config(preset, dataset, **overrides)
         check_output_folder(out)
         print(f'fairdiff_run: preset {preset}, dataset {dataset}, config {cfg.config_hash()}, output under {Path(out).resolve()}', flush=True)

@@ -18,8 +18,8 @@ from .quality import to_markdown  # the markdown table writer lives with the qua
 __all__ = ['RESULT_COLUMNS', 'METHOD_ORDER', 'METHOD_NAMES', 'METRIC_NAMES', 'ATTRIBUTE_NAMES', 'SPLIT_NAMES', 'METHOD_COLORS',
            'SEED_TABLE_KEYS', 'DIFF_COLUMNS', 'WORST_KINDS', 'check_results', 'load_results', 'aggregate',
            'method_order', 'method_style', 'save_figure', 'plot_gap_vs_metric', 'plot_ood_bars', 'plot_ratio_curve',
-           'seed_table', 'summary_table', 'worst_groups', 'worst_group_table', 'plot_worst_groups', 'grid_cells',
-           'plot_sample_grid', 'write_figures']
+           'plot_label_efficiency', 'seed_table', 'summary_table', 'worst_groups', 'worst_group_table',
+           'plot_worst_groups', 'grid_cells', 'plot_sample_grid', 'write_figures']
 
 # %% ../nbs/10_figures.ipynb #59f376f6
 RESULT_COLUMNS = ('metric', 'attribute', 'group', 'value', 'method', 'seed', 'split')
@@ -252,6 +252,33 @@ def _baselines(ax, results, metric, a, g, split, baselines, scale) -> None:
         mu, sd = scale * row['mean'], scale * np.nan_to_num(row['sd'])
         ax.axhline(mu, ls='--', color=colour, label=f"{METHOD_NAMES.get(row['method'], row['method'])} (no synthetic images)")
         ax.axhspan(mu - sd, mu + sd, color=colour, alpha=0.12)
+
+# %% ../nbs/10_figures.ipynb #0f2ac7d1
+def plot_label_efficiency(table:pd.DataFrame, # results rows with a 'label_fraction' column (`label_fractions.csv`)
+                          metric:str, # e.g. 'high_risk_sensitivity'
+                          split:str='ood', # 'ood' or 'id'
+                          attribute:str|None=None, # plot this attribute's gap instead of the metric
+                          scale:float=100, # 100: percent
+                          ax:plt.Axes|None=None, # draw here (default: a new figure)
+                          path:str|Path|None=None, # also write a PNG
+                         ) -> plt.Figure:
+    "Metric (or its gap) versus the labeled fraction of the training patients: mean over seeds with its 95% t-interval."
+    check_results(table, ['label_fraction'])
+    a, g = (attribute, 'gap') if attribute else ('all', 'all')
+    s = seed_summary(_select(table, metric, a, g, split, None, None), ['method', 'label_fraction'])
+    fig, ax = _fig_ax(ax, (6, 4))
+    for m in method_order(s['method']):
+        d = s[s['method'] == m].sort_values('label_fraction')
+        err = scale * np.nan_to_num(np.stack([d['mean'] - d['ci_low'], d['ci_high'] - d['mean']]))
+        ax.errorbar(d['label_fraction'], scale * d['mean'], yerr=err, capsize=3, label=METHOD_NAMES.get(m, m), **method_style(m))
+    fractions = sorted(s['label_fraction'].unique())
+    ax.set_xscale('log')
+    ax.set_xticks(fractions, [f'{f:g}' for f in fractions])
+    what = f'{_attr_name(attribute)} gap in {_metric_name(metric)}' if attribute else _metric_name(metric)
+    ax.set_xlabel('labeled fraction of the training patients')
+    ax.set_ylabel(f'{SPLIT_NAMES.get(split, split)} {what}{_unit(scale, bool(attribute))}')
+    ax.set_title(f'{what} vs labeled fraction ({SPLIT_NAMES.get(split, split)}; mean [95% t-interval] over seeds)', fontsize=10)
+    return _finish(fig, ax, path, loc='center left', bbox_to_anchor=(1.01, 0.5))
 
 # %% ../nbs/10_figures.ipynb #599e9a40
 def _default_metrics(results:pd.DataFrame) -> list[str]:
