@@ -637,16 +637,20 @@ def _stage_counts(root:Path) -> dict:
 
 def _label_efficiency_section(cfg, study:pd.DataFrame, added:dict, seconds:float, figs:list, metric:str, attr:str) -> list[str]:
     "The report's section of the label-efficiency study: what reran, the OOD table per fraction, the figures."
-    tables = {f: figures.summary_table(study[study['label_fraction'] == f], metrics=[metric], attributes=[attr], splits=('ood',), interval='ci')
+    baseline = 'erm' if 'erm' in set(study['method']) else None
+    tables = {f: figures.summary_table(study[study['label_fraction'] == f], metrics=[metric], attributes=[attr], splits=('ood',), interval='ci', baseline=baseline)
               for f in sorted(study['label_fraction'].unique())}
     table = pd.concat(tables, names=['labeled fraction'])
     table.index = [f'{f:g} · {m}' for f, m in table.index]
     ran = ', '.join(f'{k} {v}' for k, v in added.items())
+    fractions = ', '.join(f'{f:g}' for f in sorted(study['label_fraction'].unique()))
+    own = study.loc[study['label_fraction'] < 1, 'run'].nunique()
     return ['## Label efficiency', '',
-            f"Labeled fractions {sorted(study['label_fraction'].unique())} of the training patients (patient-wise per class; "
-            f"the rest unlabeled); methods {', '.join(dict.fromkeys(study['method']))}. The study took {seconds:.0f} s in this "
-            f"invocation, which trained (new stage folders): {ran}; every other stage came from the cache. "
-            "OOD, mean over seeds [95% t-interval]:", '',
+            f"Labeled fractions {fractions} of the training patients (patient-wise per class; the rest unlabeled); methods "
+            f"{', '.join(dict.fromkeys(study['method']))}. The fractions below 1 have {own} classifier runs of their own (fraction 1 "
+            f"is the main run); this invocation spent {seconds:.0f} s on the study and trained (new stage folders): {ran}; "
+            "every other stage came from the cache. OOD, mean over seeds [95% t-interval]; Δ = paired difference to ERM at "
+            "the same fraction:", '',
             to_markdown(table.rename_axis('fraction · method')), '', *[f'![{p.stem}](figures/{p.name})' for p in figs], '']
 
 def _label_efficiency_study(cfg, cohort, images, root, results, folder:Path, log, metric:str, attr:str) -> list[str]:
