@@ -475,6 +475,7 @@ def cohort_fingerprint(cohort:pd.DataFrame, # the cohort
     if images is not None: _pixel_digest(h, images, rows.index.to_numpy())
     return h.hexdigest()[:12]
 
+# %% ../nbs/05_classifier.ipynb #0767ec64
 TRAINING_SPLITS = ('train', 'val_id')  # a classifier run learns from train and selects its checkpoint on val_id
 
 def classifier_data_hash(cohort:pd.DataFrame, images:np.ndarray) -> str:

@@ -198,6 +198,7 @@ def generator_data_hash(cohort:pd.DataFrame, images:np.ndarray, kind:str='diffus
     "Fingerprint of the rows a generator reads: train + unlabeled (a Class-N-Diff pair also val_id, where it selects its classifier)."
     return cohort_fingerprint(cohort, images, GENERATOR_SPLITS + (('val_id',) if kind == 'classndiff' else ()))
 
+# %% ../nbs/09_experiments.ipynb #1cdc6dcf
 def _validation_rows(cohort:pd.DataFrame, images:np.ndarray) -> dict:
     "The labeled `val_id` images and labels on which a Class-N-Diff run selects its classifier (as every classifier run does)."
     val = labeled_rows(cohort[cohort['split'] == 'val_id'])
@@ -635,7 +636,7 @@ def _stage_counts(root:Path) -> dict:
     return {'generators': len(list(root.glob('diffusion-*'))), 'synthetic cohorts': len(list(root.glob('synthetic/synthetic-*'))),
             'classifier runs': len(list(root.glob('classifiers/classifier-*')))}
 
-def _label_efficiency_section(cfg, study:pd.DataFrame, added:dict, seconds:float, figs:list, metric:str, attr:str) -> list[str]:
+def _label_efficiency_section(study:pd.DataFrame, added:dict, seconds:float, figs:list, metric:str, attr:str) -> list[str]:
     "The report's section of the label-efficiency study: what reran, the OOD table per fraction, the figures."
     baseline = 'erm' if 'erm' in set(study['method']) else None
     tables = {f: figures.summary_table(study[study['label_fraction'] == f], metrics=[metric], attributes=[attr], splits=('ood',), interval='ci', baseline=baseline)
@@ -665,7 +666,7 @@ def _label_efficiency_study(cfg, cohort, images, root, results, folder:Path, log
     figures.plot_label_efficiency(study, metric, attribute=attr, path=figs[1])
     import matplotlib.pyplot as plt
     plt.close('all')
-    return _label_efficiency_section(cfg, study, added, seconds, figs, metric, attr)
+    return _label_efficiency_section(study, added, seconds, figs, metric, attr)
 
 # %% ../nbs/09_experiments.ipynb #525eb3ef
 def run_protocol(cfg:ProtocolConfig, # what to run
@@ -693,8 +694,9 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     if quality is not None:
         log('quality', t)
         atomic_write_csv(folder/'quality.csv', quality)
-    figs = _write_figures(cfg, results, synthetic, folder/'figures', *headline(cfg, cohort, results))
-    study = _label_efficiency_study(cfg, cohort, images, root, results, folder, log, *headline(cfg, cohort, results))
+    metric, attr = headline(cfg, cohort, results)
+    figs = _write_figures(cfg, results, synthetic, folder/'figures', metric, attr)
+    study = _label_efficiency_study(cfg, cohort, images, root, results, folder, log, metric, attr)
     methods = method_table(cfg, cohort, results, root, synthetic)
     atomic_write_csv(folder/'methods.csv', methods)
     atomic_write_text(folder/'report.md', _report(cfg, cohort, results, methods, figs, timings, quality, study))
