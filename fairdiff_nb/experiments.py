@@ -17,6 +17,7 @@ from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_pres
                                     prediction_table, cohort_fingerprint, metrics_file_name)
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
 from .pseudo_label import pseudo_label_source
+from .metrics import SEED_KEYS, seed_summary, paired_differences
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
 from .quality import quality_report, classifier_cas_train_fn, fidelity_judges, quality_markdown, to_markdown
 from . import figures
@@ -27,8 +28,8 @@ __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_
            'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
            'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
            'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
-           'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'label_fraction_cohort',
-           'label_efficiency', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
+           'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'seed_summary_table',
+           'label_fraction_cohort', 'label_efficiency', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
@@ -582,6 +583,16 @@ def _classifier_results(cfg, cohort, images, root, synthetic:list) -> list[pd.Da
         rows += [stage('diffusion_label_property', seed, r) for seed in cfg.seeds if r != cfg.ratio]
     return rows
 
+def seed_summary_table(results:pd.DataFrame, # the per-seed results (`results.csv`)
+                       ratio:float=0.5, # the main synthetic ratio
+                      ) -> pd.DataFrame:
+    "`summary.csv`: per method, split, metric, attribute and group at the main ratio, the mean over seeds [t-interval] and the paired difference to ERM [t-interval]."
+    main = results[results['ratio'].isna() | (results['ratio'] == ratio)]
+    summary = seed_summary(main, list(SEED_KEYS))
+    if 'erm' not in set(main['method']): return summary
+    diff = paired_differences(main, 'erm')[[*SEED_KEYS, 'difference', 'ci_low', 'ci_high']]
+    return summary.merge(diff, on=list(SEED_KEYS), how='left', suffixes=('', '_difference'))
+
 def _quality_results(cfg, cohort, images, synthetic, root) -> pd.DataFrame|None:
     "The quality tables of the scored synthetic cohorts (None when quality is off or nothing was sampled)."
     scored = [m for m in ('diffusion_label_property', 'classndiff_synthetic') if m in synthetic]
@@ -689,6 +700,7 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     log('classifiers', t, f'{len(rows)} runs')
     results = pd.concat(rows, ignore_index=True)
     atomic_write_csv(folder/'results.csv', results)
+    atomic_write_csv(folder/'summary.csv', seed_summary_table(results, cfg.ratio))
     t = time.monotonic()
     quality = _quality_results(cfg, cohort, images, synthetic, root)
     if quality is not None:
