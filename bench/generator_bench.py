@@ -10,7 +10,10 @@ cached per data set: every route meets the same judges. Prints one row and appen
 runs/generator_bench/results.csv. Routes: `pixel` (the UNet on 32 x 32 pixels with per-field dropout: the quick
 preset before the generator work), `patched` (space-to-depth 2x2) and `latent` (AutoencoderKL, f = 4); `--opt
 name=value` overrides any DiffusionConfig field. For the latent route it also reports the autoencoder's
-reconstruction error per class and site, and the label judge's accuracy on reconstructed test images."""
+reconstruction error per class and site, and the label judge's accuracy on reconstructed test images. `--diagnose`
+prints where the site judge puts each requested site, and the mean colour of real and synthetic images per site
+and first attribute (a systematic colour shift is what turns one clinic into another). FAIRDIFF_GENERATOR_BENCH
+sets the output folder (e.g. a copy of a protocol's stage folder, to score new sampling settings of its generator)."""
 import argparse, json, os, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -54,7 +57,7 @@ def reconstruction_rows(model, cohort, images, judges) -> dict:
     return out
 
 def run(a) -> dict:
-    from fairdiff_nb.experiments import protocol_config, stage_root, load_data, diffusion_stage, synthesis_stage, quality_stage
+    from fairdiff_nb.experiments import protocol_config, stage_root, load_data, diffusion_stage, synthesis_stage, quality_stage, GENERATOR_SPLITS
     from fairdiff_nb.quality import fidelity_judges
     torch.set_num_threads(a.threads)
     opts = {**ROUTES[a.route], **{k: _value(v) for k, v in (o.split('=', 1) for o in a.opt)}}
@@ -74,7 +77,27 @@ def run(a) -> dict:
     if a.route == 'latent':
         judges, _ = fidelity_judges(cohort, images, ['label'], root/'quality'/'judges', cfg.classifier_preset, cfg.quality_steps)  # the quality stage's cached judge
         row.update(reconstruction_rows(model, cohort, images, judges))
+    if a.diagnose:
+        fields = ['label', *cohort.attrs['attributes'], 'site']
+        judges, _ = fidelity_judges(cohort, images, fields, root/'quality'/'judges', cfg.classifier_preset, cfg.quality_steps, GENERATOR_SPLITS)  # cached
+        for t in site_diagnosis(cohort, images, simgs, scoh, judges): print(t.to_string(), '\n')
     return row
+
+def site_diagnosis(cohort, images, simgs, scoh, judges) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Where the site judge puts each requested site, and the mean RGB of real (generator rows) vs synthetic images per site x first attribute."
+    from fairdiff_nb.quality import predict_codes
+    from fairdiff_nb.experiments import GENERATOR_SPLITS
+    sites = np.array(cohort.attrs['sites'])
+    judged = sites[predict_codes({'site': judges['site']}, simgs)['site']]
+    confusion = pd.crosstab(scoh['site'].astype(str).rename('requested site').to_numpy(), pd.Series(judged, name='judged as'))
+    gen = cohort[cohort['split'].isin(GENERATOR_SPLITS)]
+    keys = ['site', *cohort.attrs['attributes'][:1]]
+    def means(df, imgs, rows):
+        return {k: imgs[rows[np.asarray(m)]].reshape(-1, imgs.shape[-1]).mean(0).round(1).tolist() for k, m in df.groupby(keys).groups.items()}
+    real = means(gen.reset_index(drop=True), images, gen.index.to_numpy())
+    synth = means(scoh.reset_index(drop=True), simgs, np.arange(len(scoh)))
+    colour = pd.DataFrame({'real mean RGB': pd.Series(real), 'synthetic mean RGB': pd.Series(synth)})
+    return confusion, colour
 
 def table(path:Path) -> pd.DataFrame:
     df = pd.read_csv(path)
@@ -87,6 +110,7 @@ if __name__ == '__main__':
     p.add_argument('--label-guidance', type=float, default=0.); p.add_argument('--guidance', type=float, default=1.5)
     p.add_argument('--sample-steps', type=int, default=15); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--table', action='store_true', help='print the rows measured so far and exit')
+    p.add_argument('--diagnose', action='store_true', help='also print where the site judge puts each requested site, and mean colours per site')
     a = p.parse_args()
     csv = OUT/'results.csv'
     if not a.table:

@@ -24,8 +24,8 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'CARD_OPTIONS', 'CLI_EXAMPLE',
-           'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG', 'CARD_OPTIONS',
+           'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
            'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
            'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
            'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'seed_summary_table',
@@ -647,7 +647,30 @@ def _stage_counts(root:Path) -> dict:
     return {'generators': len(list(root.glob('diffusion-*'))), 'synthetic cohorts': len(list(root.glob('synthetic/synthetic-*'))),
             'classifier runs': len(list(root.glob('classifiers/classifier-*')))}
 
-def _label_efficiency_section(study:pd.DataFrame, added:dict, seconds:float, figs:list, metric:str, attr:str) -> list[str]:
+
+# %% ../nbs/09_experiments.ipynb #d2a33b6b
+STUDY_LOG = 'label_efficiency_log.json'
+
+def _study_log(folder:Path, added:dict, seconds:float) -> list[dict]:
+    "The invocations of the study in `folder` that trained stages, this one appended when it did (an unreadable log restarts)."
+    path = folder/STUDY_LOG
+    try: log = read_json(path) if path.exists() else []
+    except ValueError as e: log = [{'note': str(e)}]
+    if not any(added.values()): return log
+    log = [*log, {'finished': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'seconds': round(seconds), 'trained': list(added.items())}]
+    atomic_write_json(path, log)
+    return log
+
+def _study_cost(log:list[dict]) -> str:
+    "One sentence on what the study's stages cost when they were trained, from its log."
+    done = [r for r in log if 'seconds' in r]
+    if not done: return "No invocation of this study with this configuration trained a stage: they all came from earlier runs' cache."
+    each = '; '.join(f"{r['finished']}: {r['seconds']:,} s, {', '.join(f'{k} {v}' for k, v in r['trained'])}" for r in done)
+    return f"The invocations that trained its stages (wall time; new stage folders): {each}; {sum(r['seconds'] for r in done):,} s in all."
+
+
+# %% ../nbs/09_experiments.ipynb #7cb3cdc4
+def _label_efficiency_section(study:pd.DataFrame, added:dict, seconds:float, figs:list, metric:str, attr:str, log:list=()) -> list[str]:
     "The report's section of the label-efficiency study: what reran, the OOD table per fraction, the figures."
     baseline = 'erm' if 'erm' in set(study['method']) else None
     tables = {f: figures.summary_table(study[study['label_fraction'] == f], metrics=[metric], attributes=[attr], splits=('ood',), interval='ci', baseline=baseline)
@@ -660,11 +683,13 @@ def _label_efficiency_section(study:pd.DataFrame, added:dict, seconds:float, fig
     return ['## Label efficiency', '',
             f"Labeled fractions {fractions} of the training patients (patient-wise per class; the rest unlabeled); methods "
             f"{', '.join(dict.fromkeys(study['method']))}. The fractions below 1 have {own} classifier runs of their own (fraction 1 "
-            f"is the main run); this invocation spent {seconds:.0f} s on the study and trained (new stage folders): {ran}; "
-            "every other stage came from the cache. OOD, mean over seeds [95% t-interval]; Δ = paired difference to ERM at "
-            "the same fraction:", '',
+            f"is the main run); this invocation spent {seconds:,.0f} s on the study and trained (new stage folders): {ran}; "
+            "every other stage came from the cache. " + _study_cost(log) + " OOD, mean over seeds [95% t-interval]; Δ = paired "
+            "difference to ERM at the same fraction:", '',
             to_markdown(table.rename_axis('fraction · method')), '', *[f'![{p.stem}](figures/{p.name})' for p in figs], '']
 
+
+# %% ../nbs/09_experiments.ipynb #e1d4da6a
 def _label_efficiency_study(cfg, cohort, images, root, results, folder:Path, log, metric:str, attr:str) -> list[str]:
     "Run the study (when `cfg.label_fractions`), write `label_fractions.csv` and its figures; return its report section."
     if not cfg.label_fractions: return []
@@ -677,7 +702,8 @@ def _label_efficiency_study(cfg, cohort, images, root, results, folder:Path, log
     figures.plot_label_efficiency(study, metric, attribute=attr, path=figs[1])
     import matplotlib.pyplot as plt
     plt.close('all')
-    return _label_efficiency_section(study, added, seconds, figs, metric, attr)
+    return _label_efficiency_section(study, added, seconds, figs, metric, attr, _study_log(folder, added, seconds))
+
 
 # %% ../nbs/09_experiments.ipynb #525eb3ef
 def run_protocol(cfg:ProtocolConfig, # what to run
