@@ -273,6 +273,7 @@ def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id
 # %% ../nbs/09_experiments.ipynb #87f41108
 SELF_TRAINING = ('pseudo_label',)  # methods that add the unlabeled pool, pseudo-labeled by the seed's ERM run
 
+# %% ../nbs/09_experiments.ipynb #c8ad5522
 def _classifier_config(cfg:ProtocolConfig, method:str, seed:int):
     "The classifier settings of a method: ERM on mixed batches for synthetic and self-training methods; `color_jitter` = the jitter method in colour mode."
     mixed = SYNTHETIC_METHODS + CLASSNDIFF_METHODS + SELF_TRAINING
@@ -281,12 +282,14 @@ def _classifier_config(cfg:ProtocolConfig, method:str, seed:int):
     if cfg.classifier_steps: over['steps'] = cfg.classifier_steps
     return classifier_preset(cfg.classifier_preset, **over)
 
+# %% ../nbs/09_experiments.ipynb #30858377
 def _pseudo_label_source(cfg, cohort, images, seed:int, out, clf_cfg, ratio:float) -> tuple:
     "The self-training batches of `pseudo_label` (teacher: the seed's ERM run, trained or read from the cache), its config and info."
     teacher = train_classifier(cohort, images, _classifier_config(cfg, 'erm', seed), out=Path(out)/'classifiers', verbose=False)
     src, info = pseudo_label_source(cohort, images, clf_cfg, teacher=teacher, ratio=ratio)
     return src, clf_cfg.replace(source=info['source']), info
 
+# %% ../nbs/09_experiments.ipynb #74671b75
 def _training_source(cfg, cohort, images, method:str, seed:int, out, synthetic:dict, ratio:float, clf_cfg) -> tuple:
     "The training batches of a method (None: the classifier's own sampler), its config, and what to record beside the run."
     if method in SELF_TRAINING: return _pseudo_label_source(cfg, cohort, images, seed, out, clf_cfg, ratio)
@@ -296,6 +299,7 @@ def _training_source(cfg, cohort, images, method:str, seed:int, out, synthetic:d
     src = mixed_loader(cohort, images, synth_cohort, synth_images, batch_size=clf_cfg.batch_size, ratio=ratio, seed=seed, steps=clf_cfg.steps)
     return src, clf_cfg, None
 
+# %% ../nbs/09_experiments.ipynb #b831757c
 def classifier_stage(cfg:ProtocolConfig, cohort, images, method:str, seed:int, out, synthetic:dict,
                      ratio:float|None=None) -> pd.DataFrame:
     "Train (or reuse) one method x seed (x ratio) and return its tidy metrics (cached in the run folder) with the run's folder name."
