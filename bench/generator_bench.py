@@ -11,7 +11,7 @@ runs/generator_bench/results.csv. Routes: `pixel` (the UNet on 32 x 32 pixels wi
 preset before the generator work), `patched` (space-to-depth 2x2) and `latent` (AutoencoderKL, f = 4); `--opt
 name=value` overrides any DiffusionConfig field. For the latent route it also reports the autoencoder's
 reconstruction error per class and site, and the label judge's accuracy on reconstructed test images. `--diagnose`
-prints where the site judge puts each requested site, and the mean colour of real and synthetic images per site
+prints where the site judge puts each requested site, and the mean colour and texture (Laplacian RMS) of real and synthetic images per site
 and first attribute (a systematic colour shift is what turns one clinic into another). FAIRDIFF_GENERATOR_BENCH
 sets the output folder (e.g. a copy of a protocol's stage folder, to score new sampling settings of its generator)."""
 import argparse, json, os, time
@@ -62,7 +62,7 @@ def run(a) -> dict:
     torch.set_num_threads(a.threads)
     opts = {**ROUTES[a.route], **{k: _value(v) for k, v in (o.split('=', 1) for o in a.opt)}}
     cfg = protocol_config('quick', a.dataset, methods=('diffusion_label_property',), seeds=(0,), diffusion_options=tuple(sorted(opts.items())),
-                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance)
+                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance, sampler=a.sampler)
     root = stage_root(cfg, OUT)
     cohort, images = load_data(cfg, root)
     t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, root); train_s = time.monotonic() - t
@@ -70,7 +70,7 @@ def run(a) -> dict:
     q = quality_stage(cfg, cohort, images, {'diffusion_label_property': (simgs, scoh, Path(scoh.attrs['image_array']).parent.name)}, root)
     ood = [s for s in cohort.attrs['sites'] if s in set(cohort.loc[cohort['split'].isin(['val_ood', 'test_ood']), 'site'].astype(str))]
     row = dict(dataset=a.dataset, route=a.route, options=json.dumps(opts, sort_keys=True), label_guidance=a.label_guidance, guidance=a.guidance,
-               sample_steps=a.sample_steps, generator=gid, params=sum(p.numel() for p in model.parameters()),
+               sampler=a.sampler, sample_steps=a.sample_steps, generator=gid, params=sum(p.numel() for p in model.parameters()),
                train_s=round(train_s, 1), s_per_1000_samples=round(sample_s * 1000 / len(simgs), 1), ood_sites=','.join(ood),
                **_fidelity(q, 'fidelity_label', 'label'), **_fidelity(q, 'fidelity_site', 'site'),
                **_fidelity(q, 'fidelity_ceiling_label', 'label'), **_fidelity(q, 'fidelity_ceiling_site', 'site'), **_fd(q))
@@ -94,10 +94,18 @@ def site_diagnosis(cohort, images, simgs, scoh, judges) -> tuple[pd.DataFrame, p
     keys = ['site', *cohort.attrs['attributes'][:1]]
     def means(df, imgs, rows):
         return {k: imgs[rows[np.asarray(m)]].reshape(-1, imgs.shape[-1]).mean(0).round(1).tolist() for k, m in df.groupby(keys).groups.items()}
-    real = means(gen.reset_index(drop=True), images, gen.index.to_numpy())
-    synth = means(scoh.reset_index(drop=True), simgs, np.arange(len(scoh)))
-    colour = pd.DataFrame({'real mean RGB': pd.Series(real), 'synthetic mean RGB': pd.Series(synth)})
+    def textures(df, imgs, rows):
+        return {k: round(float(np.median(laplacian_rms(imgs[rows[np.asarray(m)]]))), 3) for k, m in df.groupby(keys).groups.items()}
+    real_rows, synth_rows = (gen.reset_index(drop=True), images, gen.index.to_numpy()), (scoh.reset_index(drop=True), simgs, np.arange(len(scoh)))
+    colour = pd.DataFrame({'real mean RGB': pd.Series(means(*real_rows)), 'synthetic mean RGB': pd.Series(means(*synth_rows)),
+                           'real texture': pd.Series(textures(*real_rows)), 'synthetic texture': pd.Series(textures(*synth_rows))})
     return confusion, colour
+
+def laplacian_rms(imgs:np.ndarray) -> np.ndarray:
+    "Texture of each uint8 image: RMS of the 4-neighbour Laplacian of its [0, 1] pixels (interior, all channels)."
+    x = imgs.astype(np.float32) / 255
+    lap = 4 * x[:, 1:-1, 1:-1] - x[:, :-2, 1:-1] - x[:, 2:, 1:-1] - x[:, 1:-1, :-2] - x[:, 1:-1, 2:]
+    return np.sqrt((lap ** 2).mean((1, 2, 3)))
 
 def table(path:Path) -> pd.DataFrame:
     df = pd.read_csv(path)
@@ -108,6 +116,7 @@ if __name__ == '__main__':
     p.add_argument('--dataset', default='synth_derm'); p.add_argument('--route', default='patched', choices=sorted(ROUTES))
     p.add_argument('--opt', action='append', default=[], help='name=value: a DiffusionConfig field (repeatable)')
     p.add_argument('--label-guidance', type=float, default=0.); p.add_argument('--guidance', type=float, default=1.5)
+    p.add_argument('--sampler', default='dpmsolver++', help="a name in fairdiff_nb.diffusion.SAMPLERS, e.g. 'dpmsolver++-quad'")
     p.add_argument('--sample-steps', type=int, default=15); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--table', action='store_true', help='print the rows measured so far and exit')
     p.add_argument('--diagnose', action='store_true', help='also print where the site judge puts each requested site, and mean colours per site')

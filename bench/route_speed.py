@@ -2,7 +2,7 @@
 
   flock /tmp/fairdiff_heavy.lock python bench/route_speed.py [--threads 2] [--size 32]
 
-For each route (the quick preset's UNet on pixels, on 2x2 patches, on f = 4 latents with a wider UNet, and the
+For each route (the quick preset's UNet on pixels, on 2x2 and 4x4 patches, on f = 4 latents with a wider UNet, and the
 latent route's autoencoder step), prints parameters, GFLOP per training step (forward + backward, torch's
 `FlopCounterMode`, batch 64), the median seconds per step of `fit_diffusion`'s own loop (12 steps after 3 warm-up,
 timed through its loss hook), and seconds per 1,000 composed samples (DPM-Solver++ 15 steps, 2 experts + the
@@ -20,6 +20,8 @@ def routes(size):
     return {'pixel': diffusion_config('quick', FIELDS, **base, patch_size=1),
             'patched 2x2': diffusion_config('quick', FIELDS, **base, patch_size=2),
             'patched 2x2, wide (64, 128, 128)': diffusion_config('quick', FIELDS, **base, patch_size=2, block_out_channels=(64, 128, 128)),
+            'patched 4x4': diffusion_config('quick', FIELDS, **base, patch_size=4),
+            'patched 4x4, (64, 64, 64)': diffusion_config('quick', FIELDS, **base, patch_size=4, block_out_channels=(64, 64, 64)),
             'latent f=4, (64, 128, 128)': diffusion_config('quick', FIELDS, **base, latent_factor=4, block_out_channels=(64, 128, 128))}
 
 def step_flops(cfg, batch=64) -> float:
