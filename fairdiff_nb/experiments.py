@@ -15,7 +15,7 @@ from . import benchmarks  # registers the embedded benchmark sources (synth_hist
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups
 from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
                                     prediction_table, cohort_fingerprint, metrics_file_name)
-from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff
+from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS
 from .pseudo_label import pseudo_label_source
 from .metrics import SEED_KEYS, seed_summary, paired_differences
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
@@ -27,9 +27,10 @@ __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_
            'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG', 'CARD_OPTIONS',
            'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
            'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
-           'synthesis_stage', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis', 'QualitySpec',
-           'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table', 'seed_summary_table',
-           'label_fraction_cohort', 'label_efficiency', 'run_protocol', 'check_output_folder', 'fairdiff_run', 'main']
+           'synthesis_stage', 'classndiff_config', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis',
+           'QualitySpec', 'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table',
+           'seed_summary_table', 'label_fraction_cohort', 'label_efficiency', 'run_protocol', 'check_output_folder',
+           'fairdiff_run', 'main']
 
 # %% ../nbs/09_experiments.ipynb #207758c6
 DIFFUSION_METHODS = ('diffusion_label', 'diffusion_label_property', 'diffusion_shuffled')
@@ -90,6 +91,7 @@ class ProtocolConfig(Config):
     label_fraction_methods:tuple = () # that study's methods; () = ERM, the real-data baseline best on val_id, and the unlabeled-pool methods run
     n_boot:int = 200 # bootstrap resamples of the confidence intervals
     classndiff_scale:float = 1.0 # classifier-guidance scale of the `classndiff_synthetic` samples
+    classndiff_hold:bool = True # that guidance holds the requested attributes and site (`sample_classndiff` defaults); False = the label gradient alone
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
@@ -217,7 +219,7 @@ def generator_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, images:np.ndarray, 
     overrides.update(dict(cfg.diffusion_options), data_hash=generator_data_hash(cohort, images, kind))
     dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, **overrides)
     if kind == 'diffusion': generator_cfg, fit, load = dcfg, fit_diffusion, load_diffusion
-    else: generator_cfg, fit, load = ClassNDiffConfig(diffusion=dcfg), fit_classndiff, load_classndiff
+    else: generator_cfg, fit, load = classndiff_config(cfg, dcfg, overrides['seed']), fit_classndiff, load_classndiff
     folder = run_folder(Path(out), kind, generator_cfg)
     if not is_finished(folder):
         extra = _validation_rows(cohort, images) if kind == 'classndiff' else {}
@@ -251,10 +253,12 @@ def guidance_scales(cfg:ProtocolConfig, groups:list|None) -> float|list:
 def _sample_fn(cfg:ProtocolConfig, model, groups:list|None) -> tuple:
     "The sampler of a diffusion model (classifier-free guidance) or of a Class-N-Diff pair (+ classifier guidance), and its settings."
     if isinstance(model, ClassNDiff):
+        hold = None if cfg.classndiff_hold else []
         def sample_fn(conds, generator=None):
             s = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
-            return sample_classndiff(model, conds, scale=cfg.classndiff_scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups, seed=s)
-        return sample_fn, f'ddim:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}'
+            return sample_classndiff(model, conds, scale=cfg.classndiff_scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups, seed=s, hold=hold)
+        held = f'hold{sorted(HOLD_DEFAULTS.items())}' if cfg.classndiff_hold else 'nohold'
+        return sample_fn, f'ddim:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}:{held}'
     scales = guidance_scales(cfg, groups)
     def sample_fn(conds, generator=None):
         return sample(model, conds, sampler=cfg.sampler, steps=cfg.sample_steps, guidance=scales, compose=groups, generator=generator, show_progress=False)
@@ -281,6 +285,14 @@ def _classifier_config(cfg:ProtocolConfig, method:str, seed:int):
     if method == 'color_jitter': over.update(method='stain_jitter', stain_mode='color')
     if cfg.classifier_steps: over['steps'] = cfg.classifier_steps
     return classifier_preset(cfg.classifier_preset, **over)
+
+# %% ../nbs/09_experiments.ipynb #b6a60fd4
+def classndiff_config(cfg:ProtocolConfig, dcfg:DiffusionConfig, seed:int) -> ClassNDiffConfig:
+    "The protocol's joint config: its classifier gets the classifier preset's network, lr, updates and evaluation interval."
+    clf = _classifier_config(cfg, 'erm', seed)
+    updates = min(clf.steps, dcfg.steps)
+    return ClassNDiffConfig(diffusion=dcfg, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
+                            eval_every=max(1, clf.eval_every * dcfg.steps // updates))
 
 # %% ../nbs/09_experiments.ipynb #30858377
 def _pseudo_label_source(cfg, cohort, images, seed:int, out, clf_cfg, ratio:float) -> tuple:
@@ -459,7 +471,8 @@ def _run_record(root:Path, method:str, run:str) -> dict:
     if method == 'classndiff':
         joint = read_json(root/run/'result.json')
         select = f"best {joint['select']} on val_id" if joint['evaluations'] else 'last step'
-        return dict(classifier=f"{joint['arch']} (width {joint['width']}) inside the diffusion loop", steps=joint['steps'],
+        inside = f"inside the diffusion loop ({joint.get('classifier_steps', joint['steps'])} updates over its {joint['steps']} steps)"
+        return dict(classifier=f"{joint['arch']} (width {joint['width']}) {inside}", steps=joint.get('classifier_steps', joint['steps']),
                     batch=joint['batch_size'], selected=joint['best_step'], select=select)
     config, result = read_json(root/'classifiers'/run/'config.json'), read_json(root/'classifiers'/run/'result.json')
     return dict(classifier=f"{config['arch']} (width {config['width']})", steps=config['steps'], batch=config['batch_size'],
