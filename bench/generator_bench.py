@@ -14,7 +14,7 @@ reconstruction error per class and site, and the label judge's accuracy on recon
 prints where the site judge puts each requested site, and the mean colour and texture (Laplacian RMS) of real and synthetic images per site
 and first attribute (a systematic colour shift is what turns one clinic into another). FAIRDIFF_GENERATOR_BENCH
 sets the output folder (e.g. a copy of a protocol's stage folder, to score new sampling settings of its generator)."""
-import argparse, json, os, time
+import argparse, ast, json, os, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 
@@ -24,10 +24,9 @@ ROUTES = {'pixel': dict(patch_size=1, latent_factor=1, dropout='field', p_drop=0
           'patched': dict(patch_size=2, latent_factor=1), 'latent': dict(patch_size=1, latent_factor=4, block_out_channels=(64, 128, 128))}
 
 def _value(v:str):
-    for cast in (int, float):
-        try: return cast(v)
-        except ValueError: pass
-    return {'True': True, 'False': False}.get(v, v)
+    "A Python literal (number, bool, tuple such as (64,64,64)), else the string itself."
+    try: return ast.literal_eval(v)
+    except (ValueError, SyntaxError): return v
 
 def _fidelity(q:pd.DataFrame, metric:str, attribute:str) -> dict:
     rows = q[(q['metric'] == metric) & (q['attribute'] == attribute)]
@@ -62,7 +61,8 @@ def run(a) -> dict:
     torch.set_num_threads(a.threads)
     opts = {**ROUTES[a.route], **{k: _value(v) for k, v in (o.split('=', 1) for o in a.opt)}}
     cfg = protocol_config('quick', a.dataset, methods=('diffusion_label_property',), seeds=(0,), diffusion_options=tuple(sorted(opts.items())),
-                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance, sampler=a.sampler)
+                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance, sampler=a.sampler,
+                          **({'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}))
     root = stage_root(cfg, OUT)
     cohort, images = load_data(cfg, root)
     t = time.monotonic(); model, gid = diffusion_stage(cfg, cohort, images, root); train_s = time.monotonic() - t
@@ -116,6 +116,7 @@ if __name__ == '__main__':
     p.add_argument('--dataset', default='synth_derm'); p.add_argument('--route', default='patched', choices=sorted(ROUTES))
     p.add_argument('--opt', action='append', default=[], help='name=value: a DiffusionConfig field (repeatable)')
     p.add_argument('--label-guidance', type=float, default=0.); p.add_argument('--guidance', type=float, default=1.5)
+    p.add_argument('--data-root', default='', help='folder of a data set on disk (ham10000: ../shared/data/ham10000)')
     p.add_argument('--sampler', default='dpmsolver++', help="a name in fairdiff_nb.diffusion.SAMPLERS, e.g. 'dpmsolver++-quad'")
     p.add_argument('--sample-steps', type=int, default=15); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--table', action='store_true', help='print the rows measured so far and exit')

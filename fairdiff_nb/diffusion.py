@@ -14,13 +14,13 @@ from .training import (image_tensor, image_array, check_images, step_rows, weigh
                                   save_npy, read_npy, read_json, read_safetensors)
 
 # %% auto #0
-__all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'SAMPLERS', 'toy_squares', 'DiffusionConfig', 'diffusion_config',
-           'cohort_fields', 'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes', 'dropout_groups',
-           'drop_conditions', 'dropout_shares', 'label_only_share', 'DiffusionModel', 'n_params', 'noise_scheduler',
-           'class_balance_weights', 'TrainResult', 'build_autoencoder', 'encode_latents', 'fit_autoencoder',
-           'load_autoencoder', 'LatentRows', 'reconstruct', 'reconstruction_report', 'fit_diffusion', 'load_diffusion',
-           'noise_coefficients', 'predict_x0', 'predict_eps', 'make_sampler', 'guided_output', 'sample', 'sample_grid',
-           'show_grid']
+__all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'SAMPLERS', 'QUADRATIC', 'toy_squares', 'DiffusionConfig',
+           'diffusion_config', 'cohort_fields', 'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes',
+           'dropout_groups', 'drop_conditions', 'dropout_shares', 'label_only_share', 'DiffusionModel', 'n_params',
+           'noise_scheduler', 'class_balance_weights', 'TrainResult', 'build_autoencoder', 'encode_latents',
+           'fit_autoencoder', 'load_autoencoder', 'LatentRows', 'reconstruct', 'reconstruction_report', 'fit_diffusion',
+           'load_diffusion', 'noise_coefficients', 'predict_x0', 'predict_eps', 'make_sampler', 'set_sampling_steps',
+           'guided_output', 'sample', 'sample_grid', 'show_grid']
 
 # %% ../nbs/04_diffusion.ipynb #ddcd6b30
 def toy_squares(n:int, # number of images
@@ -673,17 +673,28 @@ def predict_eps(sched, x_t:torch.Tensor, t:torch.Tensor, output:torch.Tensor, pr
     return sa * output + s1a * x_t
 
 # %% ../nbs/04_diffusion.ipynb #2965493d
-SAMPLERS = {'ddpm': 'DDPMScheduler', 'ddim': 'DDIMScheduler', 'dpmsolver++': 'DPMSolverMultistepScheduler'}
+_DPM = ('DPMSolverMultistepScheduler', dict(algorithm_type='dpmsolver++', solver_order=2))
+SAMPLERS = {'ddpm': ('DDPMScheduler', {}), 'ddim': ('DDIMScheduler', {}), 'dpmsolver++': _DPM, 'dpmsolver++-quad': _DPM}  # name: (diffusers class, its settings)
+QUADRATIC = ('dpmsolver++-quad',)  # samplers whose timesteps are spaced quadratically (more steps at low noise)
 
 def make_sampler(cfg:DiffusionConfig, name:str='ddim',
                  **overrides, # scheduler config changes, e.g. prediction_type='epsilon' to step on noise estimates
                 ):
-    "A diffusers sampling scheduler (`ddpm`, `ddim`, `dpmsolver++`) matching the training noise schedule."
+    "A diffusers sampling scheduler (`ddpm`, `ddim`, `dpmsolver++`, `dpmsolver++-quad`) matching the training noise schedule."
     import diffusers
     if name not in SAMPLERS: raise ValueError(f"unknown sampler {name!r}; samplers are {sorted(SAMPLERS)}")
     base = noise_scheduler(cfg).config
-    kw = dict(algorithm_type='dpmsolver++', solver_order=2) if name == 'dpmsolver++' else {}
-    return getattr(diffusers, SAMPLERS[name]).from_config(base, **kw, **overrides)
+    cls, settings = SAMPLERS[name]
+    return getattr(diffusers, cls).from_config(base, **settings, **overrides)
+
+def set_sampling_steps(sch, # a scheduler from `make_sampler`
+                       name:str, # its name in `SAMPLERS`
+                       steps:int):
+    "Set the sampler's timesteps: evenly spaced, or quadratically (t_k = (T - 1) (k / steps)^2) for the samplers in `QUADRATIC`."
+    if name not in QUADRATIC: return sch.set_timesteps(steps)
+    top = sch.config.num_train_timesteps - 1
+    ts = sorted({round(top * (k / steps) ** 2) for k in range(1, steps + 1)}, reverse=True)
+    sch.set_timesteps(timesteps=ts)
 
 # %% ../nbs/04_diffusion.ipynb #d7856871
 def guided_output(model:DiffusionModel, x:torch.Tensor, t, codes:torch.Tensor,
@@ -746,7 +757,7 @@ class _SamplingRun:
         over = {'prediction_type': 'epsilon'} if self.eps_hook is not None else {}
         if self.clip_sample is not None: over['clip_sample'] = self.clip_sample
         sch = make_sampler(self.model.cfg, self.sampler, **over)
-        sch.set_timesteps(self.steps)
+        set_sampling_steps(sch, self.sampler, self.steps)
         return sch
 
 # %% ../nbs/04_diffusion.ipynb #de52390e
@@ -785,7 +796,7 @@ def _ticks(total:int, desc:str, show:bool):
 def sample(model:DiffusionModel, # a trained model (see `load_diffusion`)
            conditions:dict, # field -> codes (N,) or scalar; -1 or missing = null
            n:int|None=None, # number of images when every condition is a scalar
-           sampler:str='ddim', # 'ddpm', 'ddim' or 'dpmsolver++'
+           sampler:str='ddim', # a name in `SAMPLERS`: 'ddpm', 'ddim', 'dpmsolver++' or 'dpmsolver++-quad'
            steps:int=50, # number of denoising steps
            guidance:float=3., # classifier-free guidance scale w (1 = none)
            guide:list|None=None, # fields nulled in the reference pass (default: all)
