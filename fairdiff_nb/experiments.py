@@ -12,7 +12,7 @@ from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text
 from .training import is_finished, cached_table, read_json
 from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
-from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups
+from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups, SAMPLERS
 from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
                                     prediction_table, cohort_fingerprint, metrics_file_name)
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS
@@ -78,7 +78,7 @@ class ProtocolConfig(Config):
     diffusion_options:tuple = () # (name, value) pairs that override the diffusion preset (e.g. (('patch_size', 1),))
     separate_label_model:bool = False # train a label-only model for `diffusion_label` (paper) instead of nulling properties
     n_synthetic:int = 1000 # synthetic images per conditioning mode
-    sampler:str = 'dpmsolver++' # 'ddpm', 'ddim' or 'dpmsolver++'
+    sampler:str = 'dpmsolver++' # a name in `SAMPLERS`: 'ddpm', 'ddim', 'dpmsolver++' or 'dpmsolver++-quad'
     sample_steps:int = 15
     guidance:float = 1.5 # classifier-free guidance scale
     label_guidance:float = 0. # scale of the label expert when composing (0 = `guidance`)
@@ -108,6 +108,7 @@ def _check_protocol_options(kw:dict) -> None:
     bad = [f for f in kw.get('label_fractions', ()) if not 0 < f <= 1]
     if bad: raise ValueError(f"labeled fraction {bad[0]} is outside (0, 1] (the share of labeled training patients kept): give fractions in (0, 1]")
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
+    if kw.get('sampler', 'ddim') not in SAMPLERS: raise ValueError(f"unknown sampler {kw['sampler']!r}; samplers are {sorted(SAMPLERS)}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:
         raise ValueError(f"generator_seeds must be between 1 and the number of classifier seeds ({n_seeds}), got {n_gen}: each generator serves some seeds")
