@@ -8,14 +8,11 @@ Run alone, under the heavy-job lock:
 
 The run reuses whatever its stage folder already holds (e.g. a generator and cohort made by generator_bench.py),
 and prints the wall time of this invocation. Rows come from each protocol's `summary.csv` at its main ratio."""
-import argparse, ast, time
+import argparse, time
 from pathlib import Path
 import pandas as pd
 from fairdiff_nb.experiments import protocol_config, run_protocol, HEADLINE
-
-def _value(v:str):
-    try: return ast.literal_eval(v)
-    except (ValueError, SyntaxError): return v
+from generator_bench import _value  # the same `--opt name=value` parsing (this script's folder is on sys.path)
 
 def headline_rows(folder:Path, metric:str, attr:str) -> pd.DataFrame:
     "Per method: OOD metric and gap (mean [t-interval]) and their paired differences to ERM, from summary.csv."
