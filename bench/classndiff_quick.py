@@ -1,11 +1,13 @@
-"""Class-N-Diff guidance on SynthDerm at the quick preset: the same joint model (one seed), its `classndiff_synthetic`
+"""Class-N-Diff guidance at the quick preset (SynthDerm by default; `--dataset ham10000 --data-root DIR` for real data): the same joint model (one seed), its `classndiff_synthetic`
 samples drawn with the label gradient alone (classndiff_hold=False) and with guidance that holds the requested
 attributes and site (classndiff_hold=True, the `sample_classndiff` defaults), each scored by the protocol's quality
 table (independent real-trained judges; FD on the project's own classifier features, not Inception FID) beside the
 plain generator's `diffusion_label_property` cohort, and the OOD headline rows (mean [t-interval over seeds], paired
 difference to ERM) of erm, diffusion_label_property, classndiff and classndiff_synthetic.
-Run: flock /tmp/fairdiff_heavy.lock python bench/classndiff_quick.py [--seeds 0] [--out runs/classndiff_quick]"""
+Run: flock /tmp/fairdiff_heavy.lock python bench/classndiff_quick.py [--seeds 0] [--out runs/classndiff_quick] [--dataset D --data-root DIR]
+The synthetic cohort comes from the first seed's joint model: run `--seeds 1`, `--seeds 2` for the other seeds' fidelity."""
 import argparse, time
+from pathlib import Path
 import pandas as pd
 from fairdiff_nb.experiments import protocol_config, run_protocol, HEADLINE
 from generator_downstream import headline_rows  # this script's folder is on sys.path
@@ -13,12 +15,14 @@ from generator_downstream import headline_rows  # this script's folder is on sys
 ap = argparse.ArgumentParser()
 ap.add_argument('--seeds', type=int, nargs='+', default=[0]); ap.add_argument('--out', default='runs/classndiff_quick')
 ap.add_argument('--scale', type=float, default=1.)
+ap.add_argument('--dataset', default='synth_derm'); ap.add_argument('--data-root', default='')
 a = ap.parse_args()
 tables = {}
 for hold in (False, True):
     t0 = time.time()
-    cfg = protocol_config('quick', 'synth_derm', methods=('erm', 'diffusion_label_property', 'classndiff', 'classndiff_synthetic'), seeds=tuple(a.seeds),
-                          classndiff_hold=hold, classndiff_scale=a.scale)
+    extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
+    cfg = protocol_config('quick', a.dataset, methods=('erm', 'diffusion_label_property', 'classndiff', 'classndiff_synthetic'), seeds=tuple(a.seeds),
+                          classndiff_hold=hold, classndiff_scale=a.scale, **extra)
     folder = run_protocol(cfg, a.out, verbose=True)
     print(f'hold={hold}: {time.time() - t0:.0f} s, {folder}', flush=True)
     q = pd.read_csv(folder/'quality.csv')
@@ -26,8 +30,9 @@ for hold in (False, True):
     tables['plain generator'] = q[q.method == 'diffusion_label_property'].set_index(['metric', 'attribute', 'group'])['value']
     res = pd.read_csv(folder/'results.csv')
     print(res[(res.attribute == 'all')].groupby(['method', 'split', 'metric'])['value'].mean().unstack().round(3).to_string(), flush=True)
-    for metric in (HEADLINE['synth_derm'][0], 'roc_auc'):
-        print(f'\nOOD {metric}, hold={hold}:\n{headline_rows(folder, metric, "skin_tone").to_string()}', flush=True)
+    metric, attr = HEADLINE[a.dataset]
+    for m in (metric, 'high_risk_sensitivity_at_spec80', 'roc_auc'):
+        print(f'\nOOD {m}, hold={hold}:\n{headline_rows(folder, m, attr).to_string()}', flush=True)
 both = pd.DataFrame(tables)
 keep = both.index.get_level_values('metric').str.startswith('fidelity') | both.index.get_level_values('metric').isin(['fd', 'cas_auroc', 'cas_accuracy'])
 print(f'\nclassndiff_synthetic quality, seed(s) {a.seeds}, s = {a.scale}:')
