@@ -17,10 +17,11 @@ ap.add_argument('--seeds', type=int, nargs='+', default=[0]); ap.add_argument('-
 ap.add_argument('--scale', type=float, default=1.)
 ap.add_argument('--dataset', default='synth_derm'); ap.add_argument('--data-root', default='')
 a = ap.parse_args()
+extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
+metric, attr = HEADLINE[a.dataset]
 tables = {}
 for hold in (False, True):
     t0 = time.time()
-    extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
     cfg = protocol_config('quick', a.dataset, methods=('erm', 'diffusion_label_property', 'classndiff', 'classndiff_synthetic'), seeds=tuple(a.seeds),
                           classndiff_hold=hold, classndiff_scale=a.scale, **extra)
     folder = run_protocol(cfg, a.out, verbose=True)
@@ -30,7 +31,6 @@ for hold in (False, True):
     tables['plain generator'] = q[q.method == 'diffusion_label_property'].set_index(['metric', 'attribute', 'group'])['value']
     res = pd.read_csv(folder/'results.csv')
     print(res[(res.attribute == 'all')].groupby(['method', 'split', 'metric'])['value'].mean().unstack().round(3).to_string(), flush=True)
-    metric, attr = HEADLINE[a.dataset]
     for m in (metric, 'high_risk_sensitivity_at_spec80', 'roc_auc'):
         print(f'\nOOD {m}, hold={hold}:\n{headline_rows(folder, m, attr).to_string()}', flush=True)
 both = pd.DataFrame(tables)

@@ -18,9 +18,8 @@ from generator_bench import _value  # the same `--opt name=value` parsing (this 
 
 def headline_rows(folder:Path, metric:str, attr:str, summary:pd.DataFrame|None=None) -> pd.DataFrame:
     "Per method: OOD metric and gap (mean [t-interval]) and their paired differences to ERM, from results.csv at the main ratio (or `summary`)."
-    main_ratio = json.loads((Path(folder)/'config.json').read_text())['ratio']
-    s = seed_summary_table(pd.read_csv(Path(folder)/'results.csv'), main_ratio) if summary is None else summary
-    s = s[(s['split'] == 'ood') & (s['metric'] == metric)]
+    if summary is None: summary = seed_summary_table(pd.read_csv(Path(folder)/'results.csv'), json.loads((Path(folder)/'config.json').read_text())['ratio'])
+    s = summary[(summary['split'] == 'ood') & (summary['metric'] == metric)]
     def cell(r, col='mean', lo='ci_low', hi='ci_high'):
         return '' if pd.isna(r[col]) else f"{100 * r[col]:.1f} [{100 * r[lo]:.1f}, {100 * r[hi]:.1f}]"
     out = {}
