@@ -8,7 +8,8 @@ Each call trains (or reuses) the quick-preset generator of one route on the quic
 as the protocol composes) and scores them with the protocol's own fidelity judges and task features, which are
 cached per data set: every route meets the same judges. Prints one row and appends it to
 runs/generator_bench/results.csv. Routes: `pixel` (the UNet on 32 x 32 pixels with per-field dropout: the quick
-preset before the generator work), `patched` (space-to-depth 2x2) and `latent` (AutoencoderKL, f = 4); `--opt
+preset before the generator work), `patched` (space-to-depth 2x2), `latent` (AutoencoderKL, f = 4) and `dit` (a diffusion transformer on 4x4
+patches); `--opt
 name=value` overrides any DiffusionConfig field. For the latent route it also reports the autoencoder's
 reconstruction error per class and site, and the label judge's accuracy on reconstructed test images. `--diagnose`
 prints where the site judge puts each requested site, and the mean colour and texture (Laplacian RMS) of real and synthetic images per site
@@ -21,7 +22,8 @@ import numpy as np, pandas as pd, torch
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get('FAIRDIFF_GENERATOR_BENCH', ROOT/'runs'/'generator_bench'))
 ROUTES = {'pixel': dict(patch_size=1, latent_factor=1, dropout='field', p_drop=0.15, class_balance=0.),
-          'patched': dict(patch_size=2, latent_factor=1), 'latent': dict(patch_size=1, latent_factor=4, block_out_channels=(64, 128, 128))}
+          'patched': dict(patch_size=2, latent_factor=1), 'latent': dict(patch_size=1, latent_factor=4, block_out_channels=(64, 128, 128)),
+          'dit': dict(denoiser='dit', patch_size=4, latent_factor=1)}  # a diffusion transformer on 4x4 pixel patches (width 128, 4 blocks)
 
 def _value(v:str):
     "A Python literal (number, bool, tuple such as (64,64,64)), else the string itself."
@@ -61,7 +63,7 @@ def run(a) -> dict:
     torch.set_num_threads(a.threads)
     opts = {**ROUTES[a.route], **{k: _value(v) for k, v in (o.split('=', 1) for o in a.opt)}}
     cfg = protocol_config('quick', a.dataset, methods=('diffusion_label_property',), seeds=(0,), diffusion_options=tuple(sorted(opts.items())),
-                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance, sampler=a.sampler,
+                          label_guidance=a.label_guidance, sample_steps=a.sample_steps, guidance=a.guidance, sampler=a.sampler, image_size=a.image_size,
                           **({'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}))
     root = stage_root(cfg, OUT)
     cohort, images = load_data(cfg, root)
@@ -69,7 +71,7 @@ def run(a) -> dict:
     t = time.monotonic(); simgs, scoh = synthesis_stage(cfg, cohort, model, gid, root); sample_s = time.monotonic() - t
     q = quality_stage(cfg, cohort, images, {'diffusion_label_property': (simgs, scoh, Path(scoh.attrs['image_array']).parent.name)}, root)
     ood = [s for s in cohort.attrs['sites'] if s in set(cohort.loc[cohort['split'].isin(['val_ood', 'test_ood']), 'site'].astype(str))]
-    row = dict(dataset=a.dataset, route=a.route, options=json.dumps(opts, sort_keys=True), label_guidance=a.label_guidance, guidance=a.guidance,
+    row = dict(dataset=a.dataset, image_size=a.image_size, route=a.route, options=json.dumps(opts, sort_keys=True), label_guidance=a.label_guidance, guidance=a.guidance,
                sampler=a.sampler, sample_steps=a.sample_steps, generator=gid, params=sum(p.numel() for p in model.parameters()),
                train_s=round(train_s, 1), s_per_1000_samples=round(sample_s * 1000 / len(simgs), 1), ood_sites=','.join(ood),
                **_fidelity(q, 'fidelity_label', 'label'), **_fidelity(q, 'fidelity_site', 'site'),
@@ -119,6 +121,7 @@ if __name__ == '__main__':
     p.add_argument('--data-root', default='', help='folder of a data set on disk (ham10000: ../shared/data/ham10000)')
     p.add_argument('--sampler', default='dpmsolver++', help="a name in fairdiff_nb.diffusion.SAMPLERS, e.g. 'dpmsolver++-quad'")
     p.add_argument('--sample-steps', type=int, default=15); p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--image-size', type=int, default=32, help='image side of the cohort (its judges and FD features train at that size too)')
     p.add_argument('--table', action='store_true', help='print the rows measured so far and exit')
     p.add_argument('--diagnose', action='store_true', help='also print where the site judge puts each requested site, and mean colours per site')
     a = p.parse_args()

@@ -1,9 +1,9 @@
 """Cost of one training step and of sampling, per generator route (run alone, under the heavy-job lock):
 
-  flock /tmp/fairdiff_heavy.lock python bench/route_speed.py [--threads 2] [--size 32]
+  flock /tmp/fairdiff_heavy.lock python bench/route_speed.py [--threads 2] [--size 32] [--only patched transformer]
 
-For each route (the quick preset's UNet on pixels, on 2x2 and 4x4 patches, on f = 4 latents with a wider UNet, and the
-latent route's autoencoder step), prints parameters, GFLOP per training step (forward + backward, torch's
+For each route (the quick preset's UNet on pixels, on 2x2 and 4x4 patches, on f = 4 latents with a wider UNet, a diffusion transformer
+(denoiser='dit') on 4x4 patches, and the latent route's autoencoder step), prints parameters, GFLOP per training step (forward + backward, torch's
 `FlopCounterMode`, batch 64), the median seconds per step of `fit_diffusion`'s own loop (12 steps after 3 warm-up,
 timed through its loss hook), and seconds per 1,000 composed samples (DPM-Solver++ 15 steps, 2 experts + the
 unconditional pass = 3 forwards per step), all in one process, one after the other."""
@@ -22,7 +22,9 @@ def routes(size):
             'patched 2x2, wide (64, 128, 128)': diffusion_config('quick', FIELDS, **base, patch_size=2, block_out_channels=(64, 128, 128)),
             'patched 4x4': diffusion_config('quick', FIELDS, **base, patch_size=4),
             'patched 4x4, (64, 64, 64)': diffusion_config('quick', FIELDS, **base, patch_size=4, block_out_channels=(64, 64, 64)),
-            'latent f=4, (64, 128, 128)': diffusion_config('quick', FIELDS, **base, latent_factor=4, block_out_channels=(64, 128, 128))}
+            'latent f=4, (64, 128, 128)': diffusion_config('quick', FIELDS, **base, patch_size=1, latent_factor=4, block_out_channels=(64, 128, 128)),
+            'transformer, 4x4 patches, width 128, 4 blocks': diffusion_config('quick', FIELDS, **base, denoiser='dit', patch_size=4),
+            'transformer, 4x4 patches, width 192, 6 blocks': diffusion_config('quick', FIELDS, **base, denoiser='dit', patch_size=4, dit_width=192, dit_depth=6, dit_heads=6)}
 
 def step_flops(cfg, batch=64) -> float:
     net = DiffusionModel(cfg); x = torch.randn(batch, *cfg.sample_shape); t = torch.randint(0, 1000, (batch,))
@@ -69,12 +71,15 @@ def ae_step(cfg, batch=64) -> tuple[float, float, int]:
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--threads', type=int, default=2); p.add_argument('--size', type=int, default=32)
+    p.add_argument('--only', nargs='*', default=[], help='measure only the routes whose name holds one of these words')
     a = p.parse_args(); torch.set_num_threads(a.threads); warnings.filterwarnings('ignore')
     print(f'image size {a.size}, batch 64, {a.threads} threads, torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}')
     print(f"| route | denoiser input | params | GFLOP / step | s / step | s / 1000 samples |\n|---|---|---|---|---|---|")
     for name, cfg in routes(a.size).items():
+        if a.only and not any(k in name for k in a.only): continue
         c, h, w = cfg.sample_shape
         inp = f'{h // cfg.patch_size}x{w // cfg.patch_size}x{c * cfg.patch_size ** 2}'
         print(f'| {name} | {inp} | {n_params(DiffusionModel(cfg)) / 1e6:.2f}M | {step_flops(cfg):.1f} | {loop_step_time(cfg):.3f} | {sample_time(cfg):.0f} |', flush=True)
-    g, s, n = ae_step(routes(a.size)['latent f=4, (64, 128, 128)'])
-    print(f'| latent route: autoencoder step (width 32) | {a.size}x{a.size}x3 | {n / 1e6:.2f}M | {g:.1f} | {s:.3f} | |')
+    if not a.only:
+        g, s, n = ae_step(routes(a.size)['latent f=4, (64, 128, 128)'])
+        print(f'| latent route: autoencoder step (width 32) | {a.size}x{a.size}x3 | {n / 1e6:.2f}M | {g:.1f} | {s:.3f} | |')

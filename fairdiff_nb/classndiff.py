@@ -257,7 +257,8 @@ def selection_record(m:ClassNDiff) -> dict:
                 best_val_loss=m.best.loss if scored else None, select=f'{cfg.select_metric}/overall' if scored else 'last step',
                 evaluations=len(m.val_log), eval_every=cfg.eval_interval, steps=d.steps, batch_size=d.batch_size,
                 classifier_steps=cfg.classifier_steps, arch=cfg.arch, width=cfg.width, attribute_heads=cfg.held_fields,
-                route='latent' if d.latent_factor > 1 else 'patched' if d.patch_size > 1 else 'pixel')
+                route='latent' if d.latent_factor > 1 else 'patched' if d.patch_size > 1 and d.denoiser == 'unet' else 'pixel',
+                denoiser=d.denoiser)
 
 # %% ../nbs/07_classndiff.ipynb #c3d7a001
 def save_classndiff(m:ClassNDiff, out:str|Path) -> Path:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 # %% auto #0
-__all__ = ['OPENMP_DEFAULTS', 'openmp_defaults', 'set_seed', 'torch_generator', 'get_device', 'Config', 'atomic_write_bytes',
-           'atomic_write_text', 'atomic_write_json', 'atomic_write_csv', 'atomic_save_safetensors', 'run_folder',
-           'progress']
+__all__ = ['OPENMP_DEFAULTS', 'openmp_defaults', 'set_seed', 'torch_generator', 'get_device', 'added_field', 'Config',
+           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_write_csv',
+           'atomic_save_safetensors', 'run_folder', 'progress']
 
 # %% ../nbs/00_core.ipynb #355dc796
 OPENMP_DEFAULTS = {'OMP_WAIT_POLICY': 'PASSIVE'}  # idle OpenMP threads sleep instead of spinning (bench/threads_bench.py)
@@ -65,10 +65,19 @@ def get_device(prefer:str|None=None, # 'cuda', 'mps' or 'cpu'; default: env `FAI
     return torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #80280caa
+def added_field(default, # the value that reproduces the behaviour from before the field existed
+               ):
+    "A config field added after caches were keyed: left out of the config's dict (so of its hash) while it holds `default`."
+    return dataclasses.field(default=default, metadata={'omit_default': True})
+
+def _written_fields(o) -> list:
+    "The fields of config `o` that its dict and hash hold: all but added fields at their default."
+    return [f for f in dataclasses.fields(o) if not (f.metadata.get('omit_default') and getattr(o, f.name) == f.default)]
+
 def _jsonable(o):
     "Canonical JSON-ready form of configs, paths, tuples and numpy scalars."
     if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return {'__class__': type(o).__name__, **{f.name: _jsonable(getattr(o, f.name)) for f in dataclasses.fields(o)}}
+        return {'__class__': type(o).__name__, **{f.name: _jsonable(getattr(o, f.name)) for f in _written_fields(o)}}
     if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in sorted(o.items(), key=lambda kv: str(kv[0]))}
     if isinstance(o, (list, tuple)): return [_jsonable(v) for v in o]
     if isinstance(o, Path): return str(o)

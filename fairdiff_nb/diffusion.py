@@ -8,13 +8,13 @@ import dataclasses, math, time, warnings
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, added_field, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, image_array, check_images, step_rows, weighted_step_rows, step_generator, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info,
                                   save_npy, read_npy, read_json, read_safetensors)
 
 # %% auto #0
-__all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'SAMPLERS', 'QUADRATIC', 'toy_squares', 'DiffusionConfig',
+__all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'DENOISERS', 'SAMPLERS', 'QUADRATIC', 'toy_squares', 'DiffusionConfig',
            'diffusion_config', 'cohort_fields', 'fast_bf16', 'resolve_precision', 'ConditionEncoder', 'condition_codes',
            'dropout_groups', 'drop_conditions', 'dropout_shares', 'label_only_share', 'DiffusionModel', 'n_params',
            'noise_scheduler', 'class_balance_weights', 'TrainResult', 'build_autoencoder', 'encode_latents',
@@ -59,6 +59,7 @@ DIFFUSION_PRESETS = {
 # %% ../nbs/04_diffusion.ipynb #cb7d3d5a
 PRECISIONS = ('auto', 'bf16', 'no')
 DROPOUTS = ('field', 'group')
+DENOISERS = ('unet', 'dit')
 
 def _deep_tuple(o): return tuple(_deep_tuple(v) for v in o) if isinstance(o, (list, tuple)) else o
 
@@ -82,6 +83,10 @@ class DiffusionConfig(Config):
     ae_steps: int = 400  # training steps of the autoencoder
     ae_lr: float = 3e-3  # its learning rate (AdamW, warm-up + cosine)
     ae_kl: float = 1e-6  # weight of the autoencoder's KL term (a nearly deterministic latent, as in latent diffusion)
+    denoiser: str = added_field('unet')  # 'unet' (diffusers UNet2DModel) or 'dit' (a diffusion transformer, see *The denoiser*)
+    dit_width: int = added_field(128)  # the transformer's width (heads x head size); its tokens are patch_size x patch_size patches
+    dit_depth: int = added_field(4)  # its blocks
+    dit_heads: int = added_field(4)  # its attention heads
     block_out_channels: tuple = (32, 64, 64)
     layers_per_block: int = 1
     attention: tuple = (False, False, False)  # self-attention in each resolution level (first = full resolution)
@@ -130,6 +135,7 @@ def _check_config(cfg:DiffusionConfig) -> None:
     one_of('prediction_type', ('epsilon', 'v_prediction'))
     one_of('mixed_precision', PRECISIONS)
     one_of('dropout', DROPOUTS)
+    one_of('denoiser', DENOISERS)
     if len(cfg.attention) != len(cfg.block_out_channels): raise ValueError(f"attention has {len(cfg.attention)} levels but block_out_channels has {len(cfg.block_out_channels)}")
     names = [n for n, _ in cfg.fields]
     if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")
@@ -137,11 +143,18 @@ def _check_config(cfg:DiffusionConfig) -> None:
         if int(k) < 1: raise ValueError(f"condition field {n!r} needs at least one value, got {k}")
     for p in ('p_drop', 'p_drop_all'):
         if not 0 <= getattr(cfg, p) < 1: raise ValueError(f"{p} must be in [0, 1), got {getattr(cfg, p)}")
-    if cfg.patch_size > 1 and cfg.latent_factor > 1: raise ValueError("choose one route: patch_size > 1 (patched pixels) or latent_factor > 1 (latents), not both")
+    if cfg.denoiser == 'dit': _check_transformer(cfg)
+    elif cfg.patch_size > 1 and cfg.latent_factor > 1: raise ValueError("choose one route: patch_size > 1 (patched pixels) or latent_factor > 1 (latents), not both")
     for k in ('patch_size', 'latent_factor'):
         f = getattr(cfg, k)
         if f < 1 or f & (f - 1) or cfg.image_size % f: raise ValueError(f"{k} must be a power of 2 that divides image_size {cfg.image_size}, got {f}")
     if cfg.class_balance < 0: raise ValueError(f"class_balance must be >= 0, got {cfg.class_balance}")
+
+def _check_transformer(cfg:DiffusionConfig) -> None:
+    "Raise naming the field when the transformer of a `denoiser='dit'` config cannot be built."
+    side = cfg.image_size // cfg.latent_factor
+    if side % cfg.patch_size: raise ValueError(f"patch_size {cfg.patch_size} must divide the denoiser's input side {side}")
+    if cfg.dit_width % cfg.dit_heads: raise ValueError(f"dit_width {cfg.dit_width} must be a multiple of dit_heads {cfg.dit_heads}")
 
 # %% ../nbs/04_diffusion.ipynb #b1ce70ba
 def diffusion_config(preset:str='quick', # 'tiny', 'quick' or 'paper'
@@ -201,10 +214,19 @@ class ConditionEncoder(nn.Module):
         self.register_buffer('null_code', torch.tensor(self.sizes), persistent=False)
         self.register_buffer('active', torch.tensor([mode == 'label_property' or n == 'label' for n in self.names]), persistent=False)
 
+    def _rows(self, codes:torch.Tensor) -> torch.Tensor:
+        "Table rows of `codes`: null (-1) and fields the mode ignores go to each table's null row."
+        return torch.where((codes < 0) | ~self.active, self.null_code, codes)
+
     def forward(self, codes:torch.Tensor) -> torch.Tensor:
         "(B, n_fields) int64 codes, -1 = null -> (B, dim)."
-        codes = torch.where((codes < 0) | ~self.active, self.null_code, codes)
+        codes = self._rows(codes)
         return sum(t(codes[:, i]) for i, t in enumerate(self.tables))
+
+    def tokens(self, codes:torch.Tensor) -> torch.Tensor:
+        "(B, n_fields) codes -> (B, n_fields, dim): one token per field (what a transformer cross-attends to)."
+        codes = self._rows(codes)
+        return torch.stack([t(codes[:, i]) for i, t in enumerate(self.tables)], 1)
 
 # %% ../nbs/04_diffusion.ipynb #75adff89
 def condition_codes(cfg:DiffusionConfig, # gives the fields and their sizes
@@ -275,24 +297,39 @@ def label_only_share(cfg:DiffusionConfig, # the dropout settings (mode, dropout,
     return keep * cfg.p_drop ** (len(dropout_groups(cfg)) - 1)
 
 # %% ../nbs/04_diffusion.ipynb #4a341268
+def _unet(cfg:DiffusionConfig):
+    "The `UNet2DModel` of a config: it runs at 1/patch_size of the resolution, on patch_size^2 x the channels."
+    from diffusers import UNet2DModel
+    c, s, _ = cfg.sample_shape
+    p = cfg.patch_size
+    down = tuple('AttnDownBlock2D' if a else 'DownBlock2D' for a in cfg.attention)
+    up = tuple('AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(cfg.attention))
+    return UNet2DModel(sample_size=s // p, in_channels=c * p * p, out_channels=c * p * p,
+                       block_out_channels=cfg.block_out_channels, layers_per_block=cfg.layers_per_block,
+                       down_block_types=down, up_block_types=up, add_attention=cfg.mid_attention,
+                       norm_num_groups=cfg.norm_num_groups, class_embed_type='identity')
+
+def _transformer(cfg:DiffusionConfig):
+    "The diffusion transformer of a config: `PixArtTransformer2DModel` on patch_size x patch_size tokens, cross-attending to the condition tokens."
+    from diffusers import PixArtTransformer2DModel
+    c, s, _ = cfg.sample_shape
+    return PixArtTransformer2DModel(num_attention_heads=cfg.dit_heads, attention_head_dim=cfg.dit_width // cfg.dit_heads,
+                                    in_channels=c, out_channels=c, num_layers=cfg.dit_depth, cross_attention_dim=cfg.dit_width,
+                                    sample_size=s, patch_size=cfg.patch_size, num_embeds_ada_norm=cfg.num_train_timesteps)
+
+# %% ../nbs/04_diffusion.ipynb #ff3289ac
 class DiffusionModel(nn.Module):
-    "A `UNet2DModel` conditioned through a `ConditionEncoder` (class_embed_type='identity'), on pixels, patches or latents."
+    "The denoiser of a config with its `ConditionEncoder`: a UNet (pixels, patches or latents) or a diffusion transformer."
     def __init__(self, cfg:DiffusionConfig):
         super().__init__()
-        from diffusers import UNet2DModel
         self.cfg = cfg
-        c, s, _ = cfg.sample_shape
-        p = cfg.patch_size
-        down = tuple('AttnDownBlock2D' if a else 'DownBlock2D' for a in cfg.attention)
-        up = tuple('AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(cfg.attention))
-        self.unet = UNet2DModel(sample_size=s // p, in_channels=c * p * p, out_channels=c * p * p,
-                                block_out_channels=cfg.block_out_channels, layers_per_block=cfg.layers_per_block,
-                                down_block_types=down, up_block_types=up, add_attention=cfg.mid_attention,
-                                norm_num_groups=cfg.norm_num_groups, class_embed_type='identity')
-        self.encoder = ConditionEncoder(cfg.fields, cfg.block_out_channels[0] * 4, cfg.mode)
+        if cfg.denoiser == 'dit': self.dit, width = _transformer(cfg), cfg.dit_width
+        else: self.unet, width = _unet(cfg), cfg.block_out_channels[0] * 4
+        self.encoder = ConditionEncoder(cfg.fields, width, cfg.mode)
 
     def forward(self, x:torch.Tensor, t:torch.Tensor, codes:torch.Tensor) -> torch.Tensor:
         "Predicted noise (or v) for noisy inputs `x` at timesteps `t` under condition `codes`."
+        if self.cfg.denoiser == 'dit': return self.dit(x, encoder_hidden_states=self.encoder.tokens(codes), timestep=t).sample
         p = self.cfg.patch_size
         if p > 1: x = F.pixel_unshuffle(x, p)  # space-to-depth: the UNet runs at 1/p of the resolution
         out = self.unet(x, t, class_labels=self.encoder(codes)).sample

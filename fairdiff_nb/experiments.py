@@ -8,7 +8,7 @@ import argparse, dataclasses, inspect, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
-from .core import Config, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
+from .core import Config, added_field, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
 from .training import is_finished, cached_table, read_json
 from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
@@ -92,6 +92,7 @@ class ProtocolConfig(Config):
     n_boot:int = 200 # bootstrap resamples of the confidence intervals
     classndiff_scale:float = 1.0 # classifier-guidance scale of the `classndiff_synthetic` samples
     classndiff_hold:bool = True # that guidance holds the requested attributes and site (`sample_classndiff` defaults); False = the label gradient alone
+    classndiff_lam:float = added_field(0.2) # weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2; 0 = none)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
@@ -292,7 +293,7 @@ def classndiff_config(cfg:ProtocolConfig, dcfg:DiffusionConfig, seed:int) -> Cla
     "The protocol's joint config: its classifier gets the classifier preset's network, lr, updates and evaluation interval."
     clf = _classifier_config(cfg, 'erm', seed)
     updates = min(clf.steps, dcfg.steps)
-    return ClassNDiffConfig(diffusion=dcfg, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
+    return ClassNDiffConfig(diffusion=dcfg, lam=cfg.classndiff_lam, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
                             eval_every=max(1, clf.eval_every * dcfg.steps // updates))
 
 # %% ../nbs/09_experiments.ipynb #30858377

@@ -1,4 +1,4 @@
-"Entry point of the multi-process diffusion test: `torchrun --nproc_per_node 2 tests/diffusion_ddp_entry.py OUT [pixel|patched|latent]`."
+"Entry point of the multi-process diffusion test: `torchrun --nproc_per_node 2 tests/diffusion_ddp_entry.py OUT [pixel|patched|latent|dit]`."
 import json, sys
 from pathlib import Path
 import torch
@@ -8,7 +8,8 @@ if __name__ == '__main__':
     out = Path(sys.argv[1])
     imgs, codes, _ = toy_squares(64, seed=0, p_unlabeled=0.25)
     route = sys.argv[2] if len(sys.argv) > 2 else 'pixel'
-    options = {'pixel': {}, 'patched': dict(patch_size=2), 'latent': dict(latent_factor=4, ae_width=8, ae_steps=6)}[route]
+    options = {'pixel': {}, 'patched': dict(patch_size=2), 'latent': dict(latent_factor=4, ae_width=8, ae_steps=6),
+               'dit': dict(denoiser='dit', patch_size=4, dit_width=32, dit_depth=2, dit_heads=2)}[route]
     cfg = diffusion_config('tiny', (('label', 2), ('site', 2)), steps=6, checkpoint_every=3, batch_size=4, warmup_steps=1, **options)
     r = fit_diffusion(cfg, imgs, codes, out/'run', cpu=True)
     report = dict(process_index=r.process_index, num_processes=r.num_processes, distributed_type=r.distributed_type,

@@ -9,7 +9,7 @@ def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
-@pytest.mark.parametrize('route', ['pixel', 'patched', 'latent'])
+@pytest.mark.parametrize('route', ['pixel', 'patched', 'latent', 'dit'])
 def test_two_processes_train_and_rank0_alone_writes(tmp_path, route):
     torchrun = Path(sys.executable).parent/'torchrun'
     if not torchrun.exists(): pytest.skip(f'torchrun not found beside {sys.executable}')

@@ -1,0 +1,110 @@
+"""Class-N-Diff sampling settings on the quick protocol's cached joint pairs (issue 21: FD no worse than the plain
+generator, skin tone held). For each seed: the pair `classndiff_quick.py` trained, sampled with each setting
+(classifier-guidance scale s, guidance window, holding term), 1,000 `label_property` images each, scored by the protocol's quality
+table (independent judges; FD on the features of that seed's ERM run, so compare rows within a seed) beside the plain
+generator's cohort. The protocol's own setting (DDIM, s = 1, held) is read from its cache. `sample_classndiff` samples
+with DDIM (a DPM-Solver++ variant was measured once and diverged: see bench/README.md).
+Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.lock python bench/classndiff_settings.py
+    [--seeds 0 1 2] [--out runs/classndiff_quick] [--dataset D --data-root DIR] [--settings '0,0,1,nohold' ...]
+A setting is `s,window_lo,window_hi[,nohold]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
+holding term either). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
+samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2)."""
+import argparse, time
+from pathlib import Path
+import pandas as pd
+from fairdiff_nb.classndiff import sample_classndiff, fit_classndiff, load_classndiff
+from fairdiff_nb.core import run_folder
+from fairdiff_nb.data import encode_conditions
+from fairdiff_nb.diffusion import DiffusionConfig
+from fairdiff_nb.training import is_finished
+from fairdiff_nb.experiments import (protocol_config, stage_root, load_data, generator_stage, diffusion_stage, synthesis_stage,
+                                     composition, quality_stage, classndiff_config, generator_data_hash, _generator_rows,
+                                     _validation_rows, _synthetic_id)
+from fairdiff_nb.synthesis import sampling_plan, sample_synthetic_cohort
+
+SETTINGS = ('0,0,1,nohold', '0,0,1', '0.3,0,1', '1,0.5,1')
+KEEP = ('fd', 'fidelity_label', 'fidelity_skin_tone', 'fidelity_site', 'cas_accuracy')
+
+def parse(setting:str) -> tuple:
+    "Scale, window and held fields (None = the defaults, [] = none) of a `s,lo,hi[,nohold]` setting."
+    s, lo, hi, *rest = setting.split(',')
+    return float(s), (float(lo), float(hi)), [] if rest == ['nohold'] else None
+
+def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
+    "The 1,000-image `label_property` cohort of a joint pair under one sampling setting (cached by its settings)."
+    scale, window, hold = parse(setting)
+    groups = composition(cfg, cohort, model.cfg.denoiser_config, 'label_property')
+    plan = sampling_plan(cohort, cfg.n_synthetic, seed=cfg.data_seed, mode='label_property')
+    def sample_fn(conds, generator=None):
+        seed = int(__import__('torch').randint(0, 2**31 - 1, (1,), generator=generator))
+        return sample_classndiff(model, conds, scale=scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups,
+                                 seed=seed, window=window, hold=hold)
+    held = 'held-defaults' if hold is None else 'nohold'
+    gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
+    return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
+
+def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float):
+    "The protocol's joint pair of `seed` with another weight `lam` of the classifier loss into the denoiser (trained here once, then cached)."
+    rows = _generator_rows(cohort)
+    dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, mode='label_property', image_size=images.shape[1], channels=images.shape[-1],
+                                      seed=seed, data_hash=generator_data_hash(cohort, images, 'classndiff'))
+    pcfg = classndiff_config(cfg, dcfg, seed).replace(lam=lam)
+    folder = run_folder(Path(root), 'classndiff', pcfg)
+    if not is_finished(folder):
+        fit_classndiff(pcfg, images[rows.index.to_numpy()], encode_conditions(rows), folder, **_validation_rows(cohort, images))
+    return load_classndiff(folder), folder
+
+def rows_of(q:pd.DataFrame, name:str) -> pd.Series:
+    "The kept quality rows of one cohort, indexed by metric / attribute / group."
+    q = q[q['metric'].isin(KEEP) & ~q['group'].isin(['gap', 'worst'])]
+    return q.set_index(['metric', 'attribute', 'group'])['value'].rename(name)
+
+def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
+    "Quality of the plain generator, the protocol's Class-N-Diff setting and each setting of `a.settings`, for one seed."
+    cfg = protocol_config('quick', a.dataset, methods=('erm', 'diffusion_label_property', 'classndiff', 'classndiff_synthetic'),
+                          seeds=(seed,), **extra)
+    root = stage_root(cfg, a.out)
+    cohort, images = load_data(cfg, root)
+    plain, gid = diffusion_stage(cfg, cohort, images, root)
+    pair, folder = generator_stage(cfg, cohort, images, root, 'classndiff', seed=seed)
+    cohorts = {'plain generator': synthesis_stage(cfg, cohort, plain, gid, root), 'protocol (1,0,1)': synthesis_stage(cfg, cohort, pair, folder.name, root)}
+    for sampler in a.plain_samplers: cohorts[f'plain generator, {sampler}'] = synthesis_stage(cfg.replace(sampler=sampler), cohort, plain, gid, root)
+    pairs = {'': (pair, folder)}
+    for lam in a.lam:
+        t0 = time.time()
+        pairs[f'lam {lam}: '] = pair_with_lam(cfg, cohort, images, root, seed, lam)
+        print(f'seed {seed}, joint pair with lam {lam}: {time.time() - t0:.0f} s (0 when cached), {pairs[f"lam {lam}: "][1].name}', flush=True)
+    for (tag, (p, f)), setting in ((kv, st) for kv in pairs.items() for st in a.settings):
+        t0 = time.time()
+        cohorts[tag + setting] = classndiff_cohort(cfg, cohort, p, f, root, setting)
+        print(f'seed {seed}, {setting}: {time.time() - t0:.0f} s sampling (0 when cached)', flush=True)
+    cols = []
+    for name, (imgs, synth) in cohorts.items():
+        q = quality_stage(cfg, cohort, images, {'classndiff_synthetic': (imgs, synth, _synthetic_id(synth))}, root, 'classndiff_synthetic')
+        cols.append(rows_of(q, name))
+    return pd.concat(cols, axis=1)
+
+def summary(t:pd.DataFrame) -> pd.DataFrame:
+    "Per setting: label fidelity per class, skin tone per tone, clinic, FD all / high risk, groups whose FD is worse than the plain generator's."
+    fd = t.xs('fd', level='metric')
+    worse = (fd.drop(index=[('all', 'all')]).gt(fd.drop(index=[('all', 'all')])['plain generator'], axis=0)).sum()
+    pick = lambda m, a, g: t.loc[(m, a, g)] if (m, a, g) in t.index else pd.Series(float('nan'), t.columns)
+    labels = t.xs('fidelity_label', level='metric').xs('label', level='attribute')
+    out = {f'label {g}': labels.loc[g] for g in labels.index}
+    if ('fidelity_skin_tone', 'skin_tone', 'dark') in t.index:
+        out.update({f'tone {g}': t.loc[('fidelity_skin_tone', 'skin_tone', g)] for g in ('light', 'dark')})
+    out.update({'site': pick('fidelity_site', 'all', 'all'), 'FD all': fd.loc[('all', 'all')], 'FD high risk': pick('fd', 'label', 'high_risk'),
+                f'FD worse than plain (of {len(fd) - 1})': worse, 'CAS acc.': pick('cas_accuracy', 'all', 'all')})
+    return pd.DataFrame(out).round(3)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2]); ap.add_argument('--out', default='runs/classndiff_quick')
+    ap.add_argument('--dataset', default='synth_derm'); ap.add_argument('--data-root', default='')
+    ap.add_argument('--settings', nargs='+', default=list(SETTINGS))
+    ap.add_argument('--lam', type=float, nargs='*', default=[], help="also joint pairs with these weights of the classifier loss into the denoiser (the seed's is 0.2)")
+    ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
+    a = ap.parse_args()
+    extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
+    for seed in a.seeds:
+        print(f'\nseed {seed}:\n{summary(seed_table(a, seed, extra)).to_string()}', flush=True)
