@@ -5,6 +5,7 @@ table (independent real-trained judges; FD on the project's own classifier featu
 plain generator's `diffusion_label_property` cohort, and the OOD headline rows (mean [t-interval over seeds], paired
 difference to ERM) of erm, diffusion_label_property, classndiff and classndiff_synthetic.
 Run: flock /tmp/fairdiff_heavy.lock python bench/classndiff_quick.py [--seeds 0] [--out runs/classndiff_quick] [--dataset D --data-root DIR]
+    [--lam 0.05] [--held-only]
 The synthetic cohort comes from the first seed's joint model: run `--seeds 1`, `--seeds 2` for the other seeds' fidelity."""
 import argparse, time
 from pathlib import Path
@@ -15,15 +16,17 @@ from generator_downstream import headline_rows  # this script's folder is on sys
 ap = argparse.ArgumentParser()
 ap.add_argument('--seeds', type=int, nargs='+', default=[0]); ap.add_argument('--out', default='runs/classndiff_quick')
 ap.add_argument('--scale', type=float, default=1.)
+ap.add_argument('--lam', type=float, default=0.2, help="weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2)")
+ap.add_argument('--held-only', action='store_true', help='sample with the held guidance only (skip the label gradient alone)')
 ap.add_argument('--dataset', default='synth_derm'); ap.add_argument('--data-root', default='')
 a = ap.parse_args()
 extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
 metric, attr = HEADLINE[a.dataset]
 tables = {}
-for hold in (False, True):
+for hold in ((True,) if a.held_only else (False, True)):
     t0 = time.time()
     cfg = protocol_config('quick', a.dataset, methods=('erm', 'diffusion_label_property', 'classndiff', 'classndiff_synthetic'), seeds=tuple(a.seeds),
-                          classndiff_hold=hold, classndiff_scale=a.scale, **extra)
+                          classndiff_hold=hold, classndiff_scale=a.scale, classndiff_lam=a.lam, **extra)
     folder = run_protocol(cfg, a.out, verbose=True)
     print(f'hold={hold}: {time.time() - t0:.0f} s, {folder}', flush=True)
     q = pd.read_csv(folder/'quality.csv')
