@@ -8,7 +8,8 @@ Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.loc
     [--seeds 0 1 2] [--out runs/classndiff_quick] [--dataset D --data-root DIR] [--settings '0,0,1,nohold' ...]
 A setting is `s,window_lo,window_hi[,nohold]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
 holding term either). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
-samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2)."""
+samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
+makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does."""
 import argparse, time
 from pathlib import Path
 import pandas as pd
@@ -43,12 +44,12 @@ def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
     gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
     return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
 
-def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float):
-    "The protocol's joint pair of `seed` with another weight `lam` of the classifier loss into the denoiser (trained here once, then cached)."
+def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant'):
+    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser and its learning-rate `decay` (trained here once, then cached)."
     rows = _generator_rows(cohort)
     dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, mode='label_property', image_size=images.shape[1], channels=images.shape[-1],
                                       seed=seed, data_hash=generator_data_hash(cohort, images, 'classndiff'))
-    pcfg = classndiff_config(cfg, dcfg, seed).replace(lam=lam)
+    pcfg = classndiff_config(cfg, dcfg, seed).replace(lam=lam, denoiser_decay=decay)
     folder = run_folder(Path(root), 'classndiff', pcfg)
     if not is_finished(folder):
         fit_classndiff(pcfg, images[rows.index.to_numpy()], encode_conditions(rows), folder, **_validation_rows(cohort, images))
@@ -72,8 +73,9 @@ def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
     pairs = {'': (pair, folder)}
     for lam in a.lam:
         t0 = time.time()
-        pairs[f'lam {lam}: '] = pair_with_lam(cfg, cohort, images, root, seed, lam)
-        print(f'seed {seed}, joint pair with lam {lam}: {time.time() - t0:.0f} s (0 when cached), {pairs[f"lam {lam}: "][1].name}', flush=True)
+        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ': '
+        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay)
+        print(f'seed {seed}, joint pair {tag}{time.time() - t0:.0f} s (0 when cached), {pairs[tag][1].name}', flush=True)
     for (tag, (p, f)), setting in ((kv, st) for kv in pairs.items() for st in a.settings):
         t0 = time.time()
         cohorts[tag + setting] = classndiff_cohort(cfg, cohort, p, f, root, setting)
@@ -103,6 +105,7 @@ if __name__ == '__main__':
     ap.add_argument('--dataset', default='synth_derm'); ap.add_argument('--data-root', default='')
     ap.add_argument('--settings', nargs='+', default=list(SETTINGS))
     ap.add_argument('--lam', type=float, nargs='*', default=[], help="also joint pairs with these weights of the classifier loss into the denoiser (the seed's is 0.2)")
+    ap.add_argument('--decay', default='constant', help="the --lam pairs' denoiser learning rate after warm-up: 'constant' (the protocol's) or 'cosine'")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
     a = ap.parse_args()
     extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}

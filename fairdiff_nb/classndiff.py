@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, added_field, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule, read_json, read_safetensors,
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
@@ -39,6 +39,7 @@ class ClassNDiffConfig(Config):
     attribute_heads: tuple|None = None  # fields (not the label) the attribute classifier learns on x_t, so guidance can hold them; None = every other field
     eval_every: int = 0  # steps between scoring the classifier on the validation rows (when given); 0 = a tenth of the run
     select_metric: str = 'auroc'  # 'auroc' or 'accuracy' on the validation rows (`selection_score` of the classifier chapter)
+    denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
 
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
@@ -46,6 +47,7 @@ class ClassNDiffConfig(Config):
         if not 0 <= self.gate <= 1: raise ValueError(f"gate must be in [0, 1], got {self.gate}")
         if self.lam < 0: raise ValueError(f"lam must be >= 0, got {self.lam}")
         if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
+        if self.denoiser_decay not in ('constant', 'cosine'): raise ValueError(f"denoiser_decay must be 'constant' or 'cosine', got {self.denoiser_decay!r}")
         if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
         if self.arch not in ('convnet', *ARCHS): raise ValueError(f"arch must be 'convnet' or one of {list(ARCHS)}, got {self.arch!r}")
         if 'label' not in self.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {self.diffusion.field_names}")
@@ -324,12 +326,12 @@ def load_classndiff(out:str|Path, device:str|torch.device='cpu') -> ClassNDiff:
 
 # %% ../nbs/07_classndiff.ipynb #27baeed6
 def _optimisers(cfg:ClassNDiffConfig, m:ClassNDiff) -> tuple[list, list]:
-    "AdamW and the kit's warm-up schedule (constant after warm-up) for each network; the classifier's over its own updates."
+    "AdamW and the kit's warm-up schedule for each network (the classifier's over its own updates); constant after warm-up but the denoiser's `denoiser_decay`."
     d, k = cfg.denoiser_config, cfg.classifier_steps
-    lrs, updates = dict(denoiser=d.lr), dict(classifier=k)
+    lrs, updates, decays = dict(denoiser=d.lr), dict(classifier=k), dict(denoiser=cfg.denoiser_decay)
     opts = [torch.optim.AdamW(net.parameters(), lr=lrs.get(name, cfg.clf_lr), weight_decay=d.weight_decay) for name, net in _modules(m).items()]
     steps = [updates.get(name, d.steps) for name in _modules(m)]
-    return opts, [lr_schedule(o, n, d.warmup_steps * n // d.steps, 'constant') for o, n in zip(opts, steps)]
+    return opts, [lr_schedule(o, n, d.warmup_steps * n // d.steps, decays.get(name, 'constant')) for o, n, name in zip(opts, steps, _modules(m))]
 
 # %% ../nbs/07_classndiff.ipynb #b56bc8de
 def _resume_pair(out:Path|None, m:ClassNDiff, opts:list, scheds:list) -> None:
