@@ -9,18 +9,14 @@ Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.loc
 A setting is `s,window_lo,window_hi[,nohold]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
 holding term either). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
 samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
-makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does."""
+makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` weighs their gated loss
+per row by alpha_bar_t."""
 import argparse, time
 from pathlib import Path
 import pandas as pd
-from fairdiff_nb.classndiff import sample_classndiff, fit_classndiff, load_classndiff
-from fairdiff_nb.core import run_folder
-from fairdiff_nb.data import encode_conditions
-from fairdiff_nb.diffusion import DiffusionConfig
-from fairdiff_nb.training import is_finished
+from fairdiff_nb.classndiff import sample_classndiff
 from fairdiff_nb.experiments import (protocol_config, stage_root, load_data, generator_stage, diffusion_stage, synthesis_stage,
-                                     composition, quality_stage, classndiff_config, generator_data_hash, _generator_rows,
-                                     _validation_rows, _synthetic_id)
+                                     composition, quality_stage, _synthetic_id)
 from fairdiff_nb.synthesis import sampling_plan, sample_synthetic_cohort
 
 SETTINGS = ('0,0,1,nohold', '0,0,1', '0.3,0,1', '1,0.5,1')
@@ -44,16 +40,10 @@ def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
     gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
     return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
 
-def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant'):
-    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser and its learning-rate `decay` (trained here once, then cached)."
-    rows = _generator_rows(cohort)
-    dcfg = DiffusionConfig.for_cohort(cohort, cfg.diffusion_preset, mode='label_property', image_size=images.shape[1], channels=images.shape[-1],
-                                      seed=seed, data_hash=generator_data_hash(cohort, images, 'classndiff'))
-    pcfg = classndiff_config(cfg, dcfg, seed).replace(lam=lam, denoiser_decay=decay)
-    folder = run_folder(Path(root), 'classndiff', pcfg)
-    if not is_finished(folder):
-        fit_classndiff(pcfg, images[rows.index.to_numpy()], encode_conditions(rows), folder, **_validation_rows(cohort, images))
-    return load_classndiff(folder), folder
+def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform'):
+    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser, its learning-rate `decay` and `coupling` (trained once, then cached)."
+    pcfg = cfg.replace(classndiff_lam=lam, classndiff_decay=decay, classndiff_coupling=coupling)
+    return generator_stage(pcfg, cohort, images, root, 'classndiff', seed=seed)
 
 def rows_of(q:pd.DataFrame, name:str) -> pd.Series:
     "The kept quality rows of one cohort, indexed by metric / attribute / group."
@@ -73,8 +63,8 @@ def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
     pairs = {'': (pair, folder)}
     for lam in a.lam:
         t0 = time.time()
-        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ': '
-        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay)
+        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ('' if a.coupling == 'uniform' else f', {a.coupling} coupling') + ': '
+        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay, a.coupling)
         print(f'seed {seed}, joint pair {tag}{time.time() - t0:.0f} s (0 when cached), {pairs[tag][1].name}', flush=True)
     for (tag, (p, f)), setting in ((kv, st) for kv in pairs.items() for st in a.settings):
         t0 = time.time()
@@ -106,6 +96,7 @@ if __name__ == '__main__':
     ap.add_argument('--settings', nargs='+', default=list(SETTINGS))
     ap.add_argument('--lam', type=float, nargs='*', default=[], help="also joint pairs with these weights of the classifier loss into the denoiser (the seed's is 0.2)")
     ap.add_argument('--decay', default='constant', help="the --lam pairs' denoiser learning rate after warm-up: 'constant' (the protocol's) or 'cosine'")
+    ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the protocol's) or 'signal' (weighted by alpha_bar_t)")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
     a = ap.parse_args()
     extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}

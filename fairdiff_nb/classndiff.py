@@ -40,6 +40,7 @@ class ClassNDiffConfig(Config):
     eval_every: int = 0  # steps between scoring the classifier on the validation rows (when given); 0 = a tenth of the run
     select_metric: str = 'auroc'  # 'auroc' or 'accuracy' on the validation rows (`selection_score` of the classifier chapter)
     denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
+    coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or 'signal' (weighted by its alpha_bar_t)
 
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
@@ -48,6 +49,7 @@ class ClassNDiffConfig(Config):
         if self.lam < 0: raise ValueError(f"lam must be >= 0, got {self.lam}")
         if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
         if self.denoiser_decay not in ('constant', 'cosine'): raise ValueError(f"denoiser_decay must be 'constant' or 'cosine', got {self.denoiser_decay!r}")
+        if self.coupling not in ('uniform', 'signal'): raise ValueError(f"coupling must be 'uniform' or 'signal', got {self.coupling!r}")
         if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
         if self.arch not in ('convnet', *ARCHS): raise ValueError(f"arch must be 'convnet' or one of {list(ARCHS)}, got {self.arch!r}")
         if 'label' not in self.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {self.diffusion.field_names}")
@@ -163,15 +165,23 @@ def is_classifier_step(cfg:ClassNDiffConfig, step:int) -> bool:
     return (step + 1) * k // n > step * k // n
 
 # %% ../nbs/07_classndiff.ipynb #d3f2106a
-def _masked_ce(logits:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
+def _masked_ce(logits:torch.Tensor, y:torch.Tensor,
+               weights:torch.Tensor|None=None, # one weight per row (mean of weight x CE), None = the plain mean
+              ) -> torch.Tensor:
     "Cross-entropy over rows with a label (y >= 0); 0 when there is none."
     m = y >= 0
-    return F.cross_entropy(logits[m], y[m]) if m.any() else logits.sum() * 0.
+    if not m.any(): return logits.sum() * 0.
+    if weights is None: return F.cross_entropy(logits[m], y[m])
+    return (F.cross_entropy(logits[m], y[m], reduction='none') * weights[m]).mean()
 
 # %% ../nbs/07_classndiff.ipynb #6ba1185f
+def _coupling_weights(cfg:ClassNDiffConfig, sched, t:torch.Tensor) -> torch.Tensor|None:
+    "Per-row weights of the gated loss: None (uniform), or alpha_bar_t, the share of signal in x_t ('signal')."
+    return sched.alphas_cumprod.to(t.device)[t] if cfg.coupling == 'signal' else None
+
 def _classifier_loss(cfg:ClassNDiffConfig, classifier:nn.Module, sched, x0, xt, t, out, y, gated:bool, train_classifier:bool) -> torch.Tensor:
     "The classification term: CE on x0_hat (gated), else CE on clean x0 (+ x_t detached), or 0 on a step without classifier update."
-    if gated: return _masked_ce(classifier(predict_x0(sched, xt, t, out, cfg.denoiser_config.prediction_type)), y)
+    if gated: return _masked_ce(classifier(predict_x0(sched, xt, t, out, cfg.denoiser_config.prediction_type)), y, _coupling_weights(cfg, sched, t))
     if not train_classifier: return torch.zeros((), device=x0.device)
     clean = _masked_ce(classifier(x0), y)
     return clean + _masked_ce(classifier(xt.detach(), t), y) if cfg.timestep_aware else clean

@@ -24,9 +24,9 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG', 'CARD_OPTIONS',
-           'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
-           'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'DECAYS', 'COUPLINGS', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG',
+           'CARD_OPTIONS', 'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root',
+           'load_data', 'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
            'synthesis_stage', 'classndiff_config', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis',
            'QualitySpec', 'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table',
            'seed_summary_table', 'label_fraction_cohort', 'label_efficiency', 'run_protocol', 'check_output_folder',
@@ -93,14 +93,17 @@ class ProtocolConfig(Config):
     classndiff_scale:float = 1.0 # classifier-guidance scale of the `classndiff_synthetic` samples
     classndiff_hold:bool = True # that guidance holds the requested attributes and site (`sample_classndiff` defaults); False = the label gradient alone
     classndiff_lam:float = added_field(0.2) # weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2; 0 = none)
+    classndiff_decay:str = added_field('constant') # the joint denoiser's learning rate after warm-up: 'constant' (the seed's) or 'cosine'
+    classndiff_coupling:str = added_field('uniform') # the joint gated loss per row: 'uniform' (the seed's) or 'signal' (weighted by alpha_bar_t)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
 # %% ../nbs/09_experiments.ipynb #4a594b5a
 COMPOSE = ('auto', 'joint', 'product')
+DECAYS, COUPLINGS = ('constant', 'cosine'), ('uniform', 'signal')
 
 def _check_protocol_options(kw:dict) -> None:
-    "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition."
+    "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition, learning-rate decay or coupling."
     bad = [m for m in kw['methods'] if m not in ALL_METHODS]
     if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
     for r in (kw.get('ratio', 0.5), *kw.get('ratios', ())):
@@ -109,6 +112,8 @@ def _check_protocol_options(kw:dict) -> None:
     bad = [f for f in kw.get('label_fractions', ()) if not 0 < f <= 1]
     if bad: raise ValueError(f"labeled fraction {bad[0]} is outside (0, 1] (the share of labeled training patients kept): give fractions in (0, 1]")
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
+    if kw.get('classndiff_decay', 'constant') not in DECAYS: raise ValueError(f"classndiff_decay must be one of {DECAYS}, got {kw['classndiff_decay']!r}")
+    if kw.get('classndiff_coupling', 'uniform') not in COUPLINGS: raise ValueError(f"classndiff_coupling must be one of {COUPLINGS}, got {kw['classndiff_coupling']!r}")
     if kw.get('sampler', 'ddim') not in SAMPLERS: raise ValueError(f"unknown sampler {kw['sampler']!r}; samplers are {sorted(SAMPLERS)}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:
@@ -293,7 +298,8 @@ def classndiff_config(cfg:ProtocolConfig, dcfg:DiffusionConfig, seed:int) -> Cla
     "The protocol's joint config: its classifier gets the classifier preset's network, lr, updates and evaluation interval."
     clf = _classifier_config(cfg, 'erm', seed)
     updates = min(clf.steps, dcfg.steps)
-    return ClassNDiffConfig(diffusion=dcfg, lam=cfg.classndiff_lam, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
+    return ClassNDiffConfig(diffusion=dcfg, lam=cfg.classndiff_lam, denoiser_decay=cfg.classndiff_decay,
+                            coupling=cfg.classndiff_coupling, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
                             eval_every=max(1, clf.eval_every * dcfg.steps // updates))
 
 # %% ../nbs/09_experiments.ipynb #30858377
