@@ -9,8 +9,8 @@ Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.loc
 A setting is `s,window_lo,window_hi[,nohold]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
 holding term either). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
 samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
-makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` weighs their gated loss
-per row by alpha_bar_t."""
+makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` (or `noise`) weighs their gated
+loss per row by alpha_bar_t (or 1 - alpha_bar_t)."""
 import argparse, time
 from pathlib import Path
 import pandas as pd
@@ -96,7 +96,7 @@ if __name__ == '__main__':
     ap.add_argument('--settings', nargs='+', default=list(SETTINGS))
     ap.add_argument('--lam', type=float, nargs='*', default=[], help="also joint pairs with these weights of the classifier loss into the denoiser (the seed's is 0.2)")
     ap.add_argument('--decay', default='constant', help="the --lam pairs' denoiser learning rate after warm-up: 'constant' (the protocol's) or 'cosine'")
-    ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the protocol's) or 'signal' (weighted by alpha_bar_t)")
+    ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the protocol's), 'signal' (weighted by alpha_bar_t) or 'noise' (1 - alpha_bar_t)")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
     a = ap.parse_args()
     extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}

@@ -16,7 +16,7 @@ from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
 from .classifier import ARCHS, build_resnet, selection_score, val_log_loss, Selection
 
 # %% auto #0
-__all__ = ['LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'ClassNDiffConfig', 'TimestepClassifier',
+__all__ = ['COUPLINGS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'ClassNDiffConfig', 'TimestepClassifier',
            'ResNetTimestepClassifier', 'build_classifier', 'attribute_slices', 'build_attribute_classifier', 'is_gated',
            'is_classifier_step', 'attribute_loss', 'joint_loss', 'ClassNDiff', 'selected_classifier',
            'selection_record', 'save_classndiff', 'load_classndiff', 'is_eval_step', 'fit_classndiff',
@@ -24,6 +24,8 @@ __all__ = ['LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'Clas
            'toy_square_class', 'toy_square_site', 'ToyLabelClassifier', 'ToySiteClassifier']
 
 # %% ../nbs/07_classndiff.ipynb #c120e32c
+COUPLINGS = ('uniform', 'signal', 'noise')  # how the gated loss weighs each row by its noise level
+
 @dataclasses.dataclass(frozen=True)
 class ClassNDiffConfig(Config):
     "A conditional denoiser and a classifier trained jointly (Class-N-Diff)."
@@ -40,7 +42,7 @@ class ClassNDiffConfig(Config):
     eval_every: int = 0  # steps between scoring the classifier on the validation rows (when given); 0 = a tenth of the run
     select_metric: str = 'auroc'  # 'auroc' or 'accuracy' on the validation rows (`selection_score` of the classifier chapter)
     denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
-    coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or 'signal' (weighted by its alpha_bar_t)
+    coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or weighted by its alpha_bar_t ('signal') or 1 - alpha_bar_t ('noise')
 
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
@@ -49,7 +51,7 @@ class ClassNDiffConfig(Config):
         if self.lam < 0: raise ValueError(f"lam must be >= 0, got {self.lam}")
         if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
         if self.denoiser_decay not in ('constant', 'cosine'): raise ValueError(f"denoiser_decay must be 'constant' or 'cosine', got {self.denoiser_decay!r}")
-        if self.coupling not in ('uniform', 'signal'): raise ValueError(f"coupling must be 'uniform' or 'signal', got {self.coupling!r}")
+        if self.coupling not in COUPLINGS: raise ValueError(f"coupling must be one of {COUPLINGS}, got {self.coupling!r}")
         if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
         if self.arch not in ('convnet', *ARCHS): raise ValueError(f"arch must be 'convnet' or one of {list(ARCHS)}, got {self.arch!r}")
         if 'label' not in self.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {self.diffusion.field_names}")
@@ -176,8 +178,10 @@ def _masked_ce(logits:torch.Tensor, y:torch.Tensor,
 
 # %% ../nbs/07_classndiff.ipynb #6ba1185f
 def _coupling_weights(cfg:ClassNDiffConfig, sched, t:torch.Tensor) -> torch.Tensor|None:
-    "Per-row weights of the gated loss: None (uniform), or alpha_bar_t, the share of signal in x_t ('signal')."
-    return sched.alphas_cumprod.to(t.device)[t] if cfg.coupling == 'signal' else None
+    "Per-row weights of the gated loss: None (uniform), alpha_bar_t, the share of signal in x_t ('signal'), or 1 - alpha_bar_t ('noise')."
+    if cfg.coupling == 'uniform': return None
+    signal = sched.alphas_cumprod.to(t.device)[t]
+    return signal if cfg.coupling == 'signal' else 1 - signal
 
 def _classifier_loss(cfg:ClassNDiffConfig, classifier:nn.Module, sched, x0, xt, t, out, y, gated:bool, train_classifier:bool) -> torch.Tensor:
     "The classification term: CE on x0_hat (gated), else CE on clean x0 (+ x_t detached), or 0 on a step without classifier update."

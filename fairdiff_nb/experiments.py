@@ -15,7 +15,7 @@ from . import benchmarks  # registers the embedded benchmark sources (synth_hist
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups, SAMPLERS
 from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
                                     prediction_table, cohort_fingerprint, metrics_file_name)
-from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS
+from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS, COUPLINGS
 from .pseudo_label import pseudo_label_source
 from .metrics import SEED_KEYS, seed_summary, paired_differences
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
@@ -24,9 +24,9 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'DECAYS', 'COUPLINGS', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG',
-           'CARD_OPTIONS', 'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root',
-           'load_data', 'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'DECAYS', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG', 'CARD_OPTIONS',
+           'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
+           'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
            'synthesis_stage', 'classndiff_config', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis',
            'QualitySpec', 'quality_stage', 'generator_of', 'headline', 'split_table', 'method_table',
            'seed_summary_table', 'label_fraction_cohort', 'label_efficiency', 'run_protocol', 'check_output_folder',
@@ -94,13 +94,13 @@ class ProtocolConfig(Config):
     classndiff_hold:bool = True # that guidance holds the requested attributes and site (`sample_classndiff` defaults); False = the label gradient alone
     classndiff_lam:float = added_field(0.2) # weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2; 0 = none)
     classndiff_decay:str = added_field('constant') # the joint denoiser's learning rate after warm-up: 'constant' (the seed's) or 'cosine'
-    classndiff_coupling:str = added_field('uniform') # the joint gated loss per row: 'uniform' (the seed's) or 'signal' (weighted by alpha_bar_t)
+    classndiff_coupling:str = added_field('uniform') # the joint gated loss per row: 'uniform' (the seed's), 'signal' or 'noise' (`COUPLINGS`)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
 # %% ../nbs/09_experiments.ipynb #4a594b5a
 COMPOSE = ('auto', 'joint', 'product')
-DECAYS, COUPLINGS = ('constant', 'cosine'), ('uniform', 'signal')
+DECAYS = ('constant', 'cosine')
 
 def _check_protocol_options(kw:dict) -> None:
     "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition, learning-rate decay or coupling."
