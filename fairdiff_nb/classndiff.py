@@ -16,14 +16,15 @@ from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
 from .classifier import ARCHS, build_resnet, selection_score, val_log_loss, Selection
 
 # %% auto #0
-__all__ = ['COUPLINGS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'ClassNDiffConfig', 'TimestepClassifier',
-           'ResNetTimestepClassifier', 'build_classifier', 'attribute_slices', 'build_attribute_classifier', 'is_gated',
-           'is_classifier_step', 'attribute_loss', 'joint_loss', 'ClassNDiff', 'selected_classifier',
-           'selection_record', 'save_classndiff', 'load_classndiff', 'is_eval_step', 'fit_classndiff',
-           'predict_classndiff', 'classifier_grad', 'remove_conflict', 'attribute_grads', 'sample_classndiff',
-           'toy_square_class', 'toy_square_site', 'ToyLabelClassifier', 'ToySiteClassifier']
+__all__ = ['DECAYS', 'COUPLINGS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'ClassNDiffConfig',
+           'TimestepClassifier', 'ResNetTimestepClassifier', 'build_classifier', 'attribute_slices',
+           'build_attribute_classifier', 'is_gated', 'is_classifier_step', 'attribute_loss', 'joint_loss', 'ClassNDiff',
+           'selected_classifier', 'selection_record', 'save_classndiff', 'load_classndiff', 'is_eval_step',
+           'fit_classndiff', 'predict_classndiff', 'classifier_grad', 'remove_conflict', 'attribute_grads',
+           'sample_classndiff', 'toy_square_class', 'toy_square_site', 'ToyLabelClassifier', 'ToySiteClassifier']
 
 # %% ../nbs/07_classndiff.ipynb #c120e32c
+DECAYS = ('constant', 'cosine')  # the joint denoiser's learning rate after warm-up
 COUPLINGS = ('uniform', 'signal', 'noise')  # how the gated loss weighs each row by its noise level
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +51,7 @@ class ClassNDiffConfig(Config):
         if not 0 <= self.gate <= 1: raise ValueError(f"gate must be in [0, 1], got {self.gate}")
         if self.lam < 0: raise ValueError(f"lam must be >= 0, got {self.lam}")
         if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
-        if self.denoiser_decay not in ('constant', 'cosine'): raise ValueError(f"denoiser_decay must be 'constant' or 'cosine', got {self.denoiser_decay!r}")
+        if self.denoiser_decay not in DECAYS: raise ValueError(f"denoiser_decay must be one of {DECAYS}, got {self.denoiser_decay!r}")
         if self.coupling not in COUPLINGS: raise ValueError(f"coupling must be one of {COUPLINGS}, got {self.coupling!r}")
         if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
         if self.arch not in ('convnet', *ARCHS): raise ValueError(f"arch must be 'convnet' or one of {list(ARCHS)}, got {self.arch!r}")

@@ -15,7 +15,7 @@ from . import benchmarks  # registers the embedded benchmark sources (synth_hist
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups, SAMPLERS
 from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
                                     prediction_table, cohort_fingerprint, metrics_file_name)
-from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS, COUPLINGS
+from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS, COUPLINGS, DECAYS
 from .pseudo_label import pseudo_label_source
 from .metrics import SEED_KEYS, seed_summary, paired_differences
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
@@ -24,7 +24,7 @@ from . import figures
 
 # %% auto #0
 __all__ = ['DIFFUSION_METHODS', 'CLASSNDIFF_METHODS', 'SYNTHETIC_METHODS', 'ALL_METHODS', 'DATASETS', 'HEADLINE', 'QUICK_METHODS',
-           'PROTOCOL_PRESETS', 'COMPOSE', 'DECAYS', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG', 'CARD_OPTIONS',
+           'PROTOCOL_PRESETS', 'COMPOSE', 'GENERATOR_SPLITS', 'SELF_TRAINING', 'STUDY_LOG', 'CARD_OPTIONS',
            'CLI_EXAMPLE', 'HYPHENED', 'ProtocolConfig', 'protocol_config', 'DataSpec', 'stage_root', 'load_data',
            'generator_data_hash', 'generator_stage', 'diffusion_stage', 'composition', 'guidance_scales',
            'synthesis_stage', 'classndiff_config', 'classifier_stage', 'classndiff_metrics', 'classndiff_synthesis',
@@ -100,7 +100,6 @@ class ProtocolConfig(Config):
 
 # %% ../nbs/09_experiments.ipynb #4a594b5a
 COMPOSE = ('auto', 'joint', 'product')
-DECAYS = ('constant', 'cosine')
 
 def _check_protocol_options(kw:dict) -> None:
     "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition, learning-rate decay or coupling."
