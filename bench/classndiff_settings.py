@@ -10,7 +10,9 @@ A setting is `s,window_lo,window_hi[,nohold]` (classifier guidance only at times
 holding term either). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
 samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
 makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` (or `noise`) weighs their gated
-loss per row by alpha_bar_t (or 1 - alpha_bar_t)."""
+loss per row by alpha_bar_t (or 1 - alpha_bar_t); `--target clean` makes their gated loss the KL from the classifier's
+prediction on the clean input to the one on x0_hat. `--no-protocol-pair` leaves out the protocol's own pair and its
+cohort (it trains, about 15 min a seed, when not cached)."""
 import argparse, time
 from pathlib import Path
 import pandas as pd
@@ -40,9 +42,9 @@ def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
     gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
     return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
 
-def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform'):
-    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser, its learning-rate `decay` and `coupling` (trained once, then cached)."
-    pcfg = cfg.replace(classndiff_lam=lam, classndiff_decay=decay, classndiff_coupling=coupling)
+def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform', target:str='label'):
+    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser, its learning-rate `decay`, `coupling` and `target` (trained once, then cached)."
+    pcfg = cfg.replace(classndiff_lam=lam, classndiff_decay=decay, classndiff_coupling=coupling, classndiff_target=target)
     return generator_stage(pcfg, cohort, images, root, 'classndiff', seed=seed)
 
 def rows_of(q:pd.DataFrame, name:str) -> pd.Series:
@@ -57,14 +59,14 @@ def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
     root = stage_root(cfg, a.out)
     cohort, images = load_data(cfg, root)
     plain, gid = diffusion_stage(cfg, cohort, images, root)
-    pair, folder = generator_stage(cfg, cohort, images, root, 'classndiff', seed=seed)
-    cohorts = {'plain generator': synthesis_stage(cfg, cohort, plain, gid, root), 'protocol (1,0,1)': synthesis_stage(cfg, cohort, pair, folder.name, root)}
+    cohorts = {'plain generator': synthesis_stage(cfg, cohort, plain, gid, root)}
+    pairs = {} if a.no_protocol_pair else {'': generator_stage(cfg, cohort, images, root, 'classndiff', seed=seed)}
+    if pairs: cohorts['protocol (1,0,1)'] = synthesis_stage(cfg, cohort, pairs[''][0], pairs[''][1].name, root)
     for sampler in a.plain_samplers: cohorts[f'plain generator, {sampler}'] = synthesis_stage(cfg.replace(sampler=sampler), cohort, plain, gid, root)
-    pairs = {'': (pair, folder)}
     for lam in a.lam:
         t0 = time.time()
-        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ('' if a.coupling == 'uniform' else f', {a.coupling} coupling') + ': '
-        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay, a.coupling)
+        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ('' if a.coupling == 'uniform' else f', {a.coupling} coupling') + ('' if a.target == 'label' else f', target {a.target}') + ': '
+        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay, a.coupling, a.target)
         print(f'seed {seed}, joint pair {tag}{time.time() - t0:.0f} s (0 when cached), {pairs[tag][1].name}', flush=True)
     for (tag, (p, f)), setting in ((kv, st) for kv in pairs.items() for st in a.settings):
         t0 = time.time()
@@ -97,6 +99,8 @@ if __name__ == '__main__':
     ap.add_argument('--lam', type=float, nargs='*', default=[], help="also joint pairs with these weights of the classifier loss into the denoiser (the seed's is 0.2)")
     ap.add_argument('--decay', default='constant', help="the --lam pairs' denoiser learning rate after warm-up: 'constant' (the protocol's) or 'cosine'")
     ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the protocol's), 'signal' (weighted by alpha_bar_t) or 'noise' (1 - alpha_bar_t)")
+    ap.add_argument('--target', default='label', help="the --lam pairs' gated loss: 'label' (CE, the protocol's) or 'clean' (KL to the classifier's reading of the clean input)")
+    ap.add_argument('--no-protocol-pair', action='store_true', help="leave out the protocol's own pair (trained when not cached)")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
     a = ap.parse_args()
     extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}

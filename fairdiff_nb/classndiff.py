@@ -16,7 +16,7 @@ from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
 from .classifier import ARCHS, build_resnet, selection_score, val_log_loss, Selection
 
 # %% auto #0
-__all__ = ['DECAYS', 'COUPLINGS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'ClassNDiffConfig',
+__all__ = ['DECAYS', 'COUPLINGS', 'TARGETS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES', 'HOLD_DEFAULTS', 'ClassNDiffConfig',
            'TimestepClassifier', 'ResNetTimestepClassifier', 'build_classifier', 'attribute_slices',
            'build_attribute_classifier', 'is_gated', 'is_classifier_step', 'attribute_loss', 'joint_loss', 'ClassNDiff',
            'selected_classifier', 'selection_record', 'save_classndiff', 'load_classndiff', 'is_eval_step',
@@ -26,6 +26,7 @@ __all__ = ['DECAYS', 'COUPLINGS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', 'RUN_FILES',
 # %% ../nbs/07_classndiff.ipynb #c120e32c
 DECAYS = ('constant', 'cosine')  # the joint denoiser's learning rate after warm-up
 COUPLINGS = ('uniform', 'signal', 'noise')  # how the gated loss weighs each row by its noise level
+TARGETS = ('label', 'clean')  # what the gated loss asks of the denoiser's clean estimate
 
 @dataclasses.dataclass(frozen=True)
 class ClassNDiffConfig(Config):
@@ -44,6 +45,7 @@ class ClassNDiffConfig(Config):
     select_metric: str = 'auroc'  # 'auroc' or 'accuracy' on the validation rows (`selection_score` of the classifier chapter)
     denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
     coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or weighted by its alpha_bar_t ('signal') or 1 - alpha_bar_t ('noise')
+    target: str = added_field('label')  # the gated loss: CE against the label (the seed's), or 'clean': the classifier reads x0_hat as it reads the clean input
 
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
@@ -53,6 +55,7 @@ class ClassNDiffConfig(Config):
         if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
         if self.denoiser_decay not in DECAYS: raise ValueError(f"denoiser_decay must be one of {DECAYS}, got {self.denoiser_decay!r}")
         if self.coupling not in COUPLINGS: raise ValueError(f"coupling must be one of {COUPLINGS}, got {self.coupling!r}")
+        if self.target not in TARGETS: raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
         if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
         if self.arch not in ('convnet', *ARCHS): raise ValueError(f"arch must be 'convnet' or one of {list(ARCHS)}, got {self.arch!r}")
         if 'label' not in self.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {self.diffusion.field_names}")
@@ -196,16 +199,25 @@ def attribute_loss(cfg:ClassNDiffConfig, logits:torch.Tensor, codes:torch.Tensor
     names = cfg.diffusion.field_names
     return sum(_masked_ce(logits[:, s], codes[:, names.index(f)]) for f, s in attribute_slices(cfg).items())
 
+# %% ../nbs/07_classndiff.ipynb #6ea58900
+def _consistency_loss(cfg:ClassNDiffConfig, classifier:nn.Module, sched, x0, xt, t, out) -> torch.Tensor:
+    "KL from the classifier's prediction on the clean input x0 to its prediction on the denoiser's x0_hat, over every row, weighted by the coupling (target 'clean')."
+    with torch.no_grad(): p_clean = classifier(x0).float().softmax(1)
+    log_q = classifier(predict_x0(sched, xt, t, out, cfg.denoiser_config.prediction_type)).float().log_softmax(1)
+    kl = F.kl_div(log_q, p_clean, reduction='none').sum(1)
+    weights = _coupling_weights(cfg, sched, t)
+    return kl.mean() if weights is None else (kl * weights).mean()
+
 # %% ../nbs/07_classndiff.ipynb #bcb19b26
 def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, sched,
                x0:torch.Tensor, # clean inputs (B, C, H, W): images in [-1, 1], or latents
                codes:torch.Tensor, # (B, n_fields) condition codes before dropout
-               gated:bool, # add lam * CE on x0_hat (else train the classifier on clean inputs)
+               gated:bool, # add lam * the gated loss on x0_hat (CE, or the KL of target 'clean'; else train the classifier on clean inputs)
                g:torch.Generator|None=None, # generator of dropout, noise and timesteps
                train_classifier:bool=True, # False: a step without classifier update (`clf_steps`), no classifier loss off the gate
                attributes:nn.Module|None=None, # the attribute classifier, trained on x_t (detached) and the true codes
               ) -> dict:
-    "Losses of one Class-N-Diff step: dict(loss, diffusion, clf, attributes, gated)."
+    "Losses of one Class-N-Diff step: dict(loss, diffusion, clf (with the gated KL of target 'clean'), attributes, gated)."
     d = cfg.denoiser_config
     y = codes[:, d.field_names.index('label')].to(x0.device)
     c = drop_conditions(codes, d.p_drop, d.p_drop_all, g, dropout_groups(d)).to(x0.device)
@@ -215,10 +227,12 @@ def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, s
     target = noise if d.prediction_type == 'epsilon' else sched.get_velocity(x0, noise, t)
     out = denoiser(xt, t, c).float()
     l_diff = F.mse_loss(out, target)
-    l_clf = _classifier_loss(cfg, classifier, sched, x0, xt, t, out, y, gated, train_classifier)
+    on_label = gated and cfg.target == 'label'  # the seed's gated loss: CE of x0_hat against the label
+    l_clf = _classifier_loss(cfg, classifier, sched, x0, xt, t, out, y, on_label, train_classifier)
+    l_cons = _consistency_loss(cfg, classifier, sched, x0, xt, t, out) if gated and not on_label else torch.zeros((), device=x0.device)
     l_attr = attribute_loss(cfg, attributes(xt.detach(), t), codes.to(x0.device)) if attributes is not None else torch.zeros(())
-    loss = l_diff + (cfg.lam if gated else 1.) * l_clf + l_attr
-    return dict(loss=loss, diffusion=l_diff.detach(), clf=l_clf.detach(), attributes=l_attr.detach(), gated=gated)
+    loss = l_diff + (cfg.lam if on_label else 1.) * l_clf + cfg.lam * l_cons + l_attr
+    return dict(loss=loss, diffusion=l_diff.detach(), clf=(l_clf + l_cons).detach(), attributes=l_attr.detach(), gated=gated)
 
 # %% ../nbs/07_classndiff.ipynb #514af3d9
 def _clean_batch(data, # uint8 images N x H x W x C, or the `LatentRows` of the latent route

@@ -15,7 +15,7 @@ from . import benchmarks  # registers the embedded benchmark sources (synth_hist
 from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups, SAMPLERS
 from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
                                     prediction_table, cohort_fingerprint, metrics_file_name)
-from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS, COUPLINGS, DECAYS
+from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS, COUPLINGS, DECAYS, TARGETS
 from .pseudo_label import pseudo_label_source
 from .metrics import SEED_KEYS, seed_summary, paired_differences
 from .synthesis import sampling_plan, sample_synthetic_cohort, shuffled_labels, mixed_loader
@@ -95,6 +95,7 @@ class ProtocolConfig(Config):
     classndiff_lam:float = added_field(0.2) # weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2; 0 = none)
     classndiff_decay:str = added_field('constant') # the joint denoiser's learning rate after warm-up: 'constant' (the seed's) or 'cosine'
     classndiff_coupling:str = added_field('uniform') # the joint gated loss per row: 'uniform' (the seed's), 'signal' or 'noise' (`COUPLINGS`)
+    classndiff_target:str = added_field('label') # the joint gated loss: CE against the label (the seed's) or 'clean' (`TARGETS`)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
@@ -102,7 +103,7 @@ class ProtocolConfig(Config):
 COMPOSE = ('auto', 'joint', 'product')
 
 def _check_protocol_options(kw:dict) -> None:
-    "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition, learning-rate decay or coupling."
+    "Raise naming the valid values for an unknown method, a synthetic ratio outside [0, 1] or an unknown composition, learning-rate decay, coupling or target."
     bad = [m for m in kw['methods'] if m not in ALL_METHODS]
     if bad: raise ValueError(f"unknown method(s) {bad}; valid methods: {', '.join(ALL_METHODS)}")
     for r in (kw.get('ratio', 0.5), *kw.get('ratios', ())):
@@ -113,6 +114,7 @@ def _check_protocol_options(kw:dict) -> None:
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
     if kw.get('classndiff_decay', 'constant') not in DECAYS: raise ValueError(f"classndiff_decay must be one of {DECAYS}, got {kw['classndiff_decay']!r}")
     if kw.get('classndiff_coupling', 'uniform') not in COUPLINGS: raise ValueError(f"classndiff_coupling must be one of {COUPLINGS}, got {kw['classndiff_coupling']!r}")
+    if kw.get('classndiff_target', 'label') not in TARGETS: raise ValueError(f"classndiff_target must be one of {TARGETS}, got {kw['classndiff_target']!r}")
     if kw.get('sampler', 'ddim') not in SAMPLERS: raise ValueError(f"unknown sampler {kw['sampler']!r}; samplers are {sorted(SAMPLERS)}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:
@@ -298,7 +300,7 @@ def classndiff_config(cfg:ProtocolConfig, dcfg:DiffusionConfig, seed:int) -> Cla
     clf = _classifier_config(cfg, 'erm', seed)
     updates = min(clf.steps, dcfg.steps)
     return ClassNDiffConfig(diffusion=dcfg, lam=cfg.classndiff_lam, denoiser_decay=cfg.classndiff_decay,
-                            coupling=cfg.classndiff_coupling, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
+                            coupling=cfg.classndiff_coupling, target=cfg.classndiff_target, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
                             eval_every=max(1, clf.eval_every * dcfg.steps // updates))
 
 # %% ../nbs/09_experiments.ipynb #30858377
