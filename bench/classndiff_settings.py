@@ -105,4 +105,5 @@ if __name__ == '__main__':
     a = ap.parse_args()
     extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
     for seed in a.seeds:
-        print(f'\nseed {seed}:\n{summary(seed_table(a, seed, extra)).to_string()}', flush=True)
+        t = seed_table(a, seed, extra)
+        print(f'\nseed {seed}:\n{summary(t).to_string()}\nFD per group:\n{t.xs("fd", level="metric").round(2).T.to_string()}', flush=True)

@@ -65,14 +65,17 @@ def get_device(prefer:str|None=None, # 'cuda', 'mps' or 'cpu'; default: env `FAI
     return torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #80280caa
-def added_field(default, # the value that reproduces the behaviour from before the field existed
+_UNSET = object()
+
+def added_field(default, # the field's default
+                before=_UNSET, # the value that reproduces the behaviour from before the field existed (unset: `default`)
                ):
-    "A config field added after caches were keyed: left out of the config's dict (so of its hash) while it holds `default`."
-    return dataclasses.field(default=default, metadata={'omit_default': True})
+    "A config field added after caches were keyed: left out of the config's dict (so of its hash) while it holds `before`."
+    return dataclasses.field(default=default, metadata={'omit_value': default if before is _UNSET else before})
 
 def _written_fields(o) -> list:
-    "The fields of config `o` that its dict and hash hold: all but added fields at their default."
-    return [f for f in dataclasses.fields(o) if not (f.metadata.get('omit_default') and getattr(o, f.name) == f.default)]
+    "The fields of config `o` that its dict and hash hold: all but added fields at the value from before they existed."
+    return [f for f in dataclasses.fields(o) if not ('omit_value' in f.metadata and getattr(o, f.name) == f.metadata['omit_value'])]
 
 def _jsonable(o):
     "Canonical JSON-ready form of configs, paths, tuples and numpy scalars."
@@ -99,11 +102,12 @@ class Config:
     def replace(self, **kw): return dataclasses.replace(self, **kw)
     @classmethod
     def from_dict(cls, d:dict):
-        "Rebuild from `to_dict` output (lists become tuples, as frozen configs hold tuples)."
+        "Rebuild from `to_dict` output (lists become tuples, as frozen configs hold tuples; an added field left out reads as its value from before)."
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names - {'__class__'}
         if unknown: raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}; fields are {sorted(names)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in names})
+        omitted = {f.name: f.metadata['omit_value'] for f in dataclasses.fields(cls) if 'omit_value' in f.metadata and f.name not in d}
+        return cls(**omitted, **{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in names})
 
 # %% ../nbs/00_core.ipynb #b274436a
 def _hash_in_subprocess(code:str) -> str:

@@ -93,9 +93,9 @@ class ProtocolConfig(Config):
     classndiff_scale:float = 1.0 # classifier-guidance scale of the `classndiff_synthetic` samples
     classndiff_hold:bool = True # that guidance holds the requested attributes and site (`sample_classndiff` defaults); False = the label gradient alone
     classndiff_lam:float = added_field(0.2) # weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2; 0 = none)
-    classndiff_decay:str = added_field('constant') # the joint denoiser's learning rate after warm-up: 'constant' (the seed's) or 'cosine'
+    classndiff_decay:str = added_field('cosine', before='constant') # the joint denoiser's learning rate after warm-up: 'cosine' (chosen by measurement) or 'constant' (the seed's)
     classndiff_coupling:str = added_field('uniform') # the joint gated loss per row: 'uniform' (the seed's), 'signal' or 'noise' (`COUPLINGS`)
-    classndiff_target:str = added_field('label') # the joint gated loss: CE against the label (the seed's) or 'clean' (`TARGETS`)
+    classndiff_target:str = added_field('clean', before='label') # the joint gated loss: 'clean' (chosen by measurement) or CE against the label ('label', the seed's)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
 
@@ -112,9 +112,9 @@ def _check_protocol_options(kw:dict) -> None:
     bad = [f for f in kw.get('label_fractions', ()) if not 0 < f <= 1]
     if bad: raise ValueError(f"labeled fraction {bad[0]} is outside (0, 1] (the share of labeled training patients kept): give fractions in (0, 1]")
     if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
-    if kw.get('classndiff_decay', 'constant') not in DECAYS: raise ValueError(f"classndiff_decay must be one of {DECAYS}, got {kw['classndiff_decay']!r}")
+    if kw.get('classndiff_decay', 'cosine') not in DECAYS: raise ValueError(f"classndiff_decay must be one of {DECAYS}, got {kw['classndiff_decay']!r}")
     if kw.get('classndiff_coupling', 'uniform') not in COUPLINGS: raise ValueError(f"classndiff_coupling must be one of {COUPLINGS}, got {kw['classndiff_coupling']!r}")
-    if kw.get('classndiff_target', 'label') not in TARGETS: raise ValueError(f"classndiff_target must be one of {TARGETS}, got {kw['classndiff_target']!r}")
+    if kw.get('classndiff_target', 'clean') not in TARGETS: raise ValueError(f"classndiff_target must be one of {TARGETS}, got {kw['classndiff_target']!r}")
     if kw.get('sampler', 'ddim') not in SAMPLERS: raise ValueError(f"unknown sampler {kw['sampler']!r}; samplers are {sorted(SAMPLERS)}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:
