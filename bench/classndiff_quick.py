@@ -5,7 +5,7 @@ table (independent real-trained judges; FD on the project's own classifier featu
 plain generator's `diffusion_label_property` cohort, and the OOD headline rows (mean [t-interval over seeds], paired
 difference to ERM) of erm, diffusion_label_property, classndiff and classndiff_synthetic.
 Run: flock /tmp/fairdiff_heavy.lock python bench/classndiff_quick.py [--seeds 0] [--out runs/classndiff_quick] [--dataset D --data-root DIR]
-    [--lam 0.05] [--decay cosine] [--coupling noise] [--target clean] [--held-only]
+    [--lam 0.05] [--decay cosine] [--coupling signal] [--target clean] [--held-only]
 The synthetic cohort comes from the first seed's joint model: run `--seeds 1`, `--seeds 2` for the other seeds' fidelity."""
 import argparse, time
 from pathlib import Path
@@ -17,7 +17,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument('--seeds', type=int, nargs='+', default=[0]); ap.add_argument('--out', default='runs/classndiff_quick')
 ap.add_argument('--scale', type=float, default=1.)
 ap.add_argument('--lam', type=float, default=0.2, help="weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2)")
-ap.add_argument('--coupling', default='uniform', help="how the joint pair's gated loss weighs rows by noise: 'uniform' (the seed's), 'signal' or 'noise'")
+ap.add_argument('--coupling', default='uniform', help="how the joint pair's gated loss weighs rows by noise: 'uniform' (the seed's), 'signal' (the protocol's) or 'noise'")
 ap.add_argument('--decay', default='constant', help="the joint denoiser's learning rate after warm-up: 'constant' (the seed's) or 'cosine' (the protocol's)")
 ap.add_argument('--target', default='label', help="the joint pair's gated loss: 'label' (CE, the seed's) or 'clean' (KL to the classifier's reading of the clean input, the protocol's)")
 ap.add_argument('--held-only', action='store_true', help='sample with the held guidance only (skip the label gradient alone)')

@@ -98,7 +98,7 @@ if __name__ == '__main__':
     ap.add_argument('--settings', nargs='+', default=list(SETTINGS))
     ap.add_argument('--lam', type=float, nargs='*', default=[], help="also joint pairs with these weights of the classifier loss into the denoiser (the seed's is 0.2)")
     ap.add_argument('--decay', default='constant', help="the --lam pairs' denoiser learning rate after warm-up: 'constant' (the seed's) or 'cosine' (the protocol's)")
-    ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the protocol's), 'signal' (weighted by alpha_bar_t) or 'noise' (1 - alpha_bar_t)")
+    ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the seed's), 'signal' (weighted by alpha_bar_t, the protocol's) or 'noise' (1 - alpha_bar_t)")
     ap.add_argument('--target', default='label', help="the --lam pairs' gated loss: 'label' (CE, the seed's) or 'clean' (KL to the classifier's reading of the clean input, the protocol's)")
     ap.add_argument('--no-protocol-pair', action='store_true', help="leave out the protocol's own pair (trained when not cached)")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")

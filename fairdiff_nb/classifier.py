@@ -11,14 +11,14 @@ import numpy as np, pandas as pd, torch
 import torch.nn as nn, torch.nn.functional as F
 from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
 from fastcore.basics import patch
-from .core import Config, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import TASKS, Config, check_choice, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (scale_uint8, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished,
                                   damaged_output, read_json, read_table, read_safetensors)
 from .data import encode_conditions, check_cohort, label_columns, labeled_rows, UNKNOWN
 
 # %% auto #0
-__all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'TRAINING_SPLITS', 'RUN_FILES',
+__all__ = ['ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'HED_FROM_RGB', 'TRAINING_SPLITS', 'RUN_FILES',
            'OPERATING_SPECIFICITY', 'METRICS_VERSION', 'EVALUATED_SPLITS', 'head_size', 'build_resnet',
            'load_local_weights', 'ClassifierConfig', 'classifier_preset', 'n_classes_of', 'resolve_group_attr',
            'group_codes', 'CohortBatches', 'batch_targets', 'rgb_to_hed', 'hed_to_rgb', 'hed_jitter', 'make_augment',
@@ -28,23 +28,21 @@ __all__ = ['TASKS', 'ARCHS', 'METHODS', 'CLASSIFIER_PRESETS', 'RGB_FROM_HED', 'H
            'metric_intersections', 'run_metrics', 'metrics_file_name']
 
 # %% ../nbs/05_classifier.ipynb #d0c81b03
-TASKS = ('binary', 'multiclass', 'multilabel')
 ARCHS = {'resnet18': (BasicBlock, (2, 2, 2, 2)), 'resnet34': (BasicBlock, (3, 4, 6, 3)), 'resnet50': (Bottleneck, (3, 4, 6, 3))}
 
 def head_size(task:str, # 'binary', 'multiclass' or 'multilabel'
               n_classes:int, # classes (binary / multiclass) or findings (multilabel)
              ) -> int:
     "Number of logits the head needs: 1 for binary, K for multiclass, L for multilabel."
+    check_choice('task', task, TASKS)
     if task == 'binary':
         if n_classes != 2: raise ValueError(f"task 'binary' needs exactly 2 classes, got {n_classes}; use task 'multiclass'")
         return 1
     if task == 'multiclass':
         if n_classes < 2: raise ValueError(f"task 'multiclass' needs at least 2 classes, got {n_classes}")
         return n_classes
-    if task == 'multilabel':
-        if n_classes < 1: raise ValueError(f"task 'multilabel' needs at least 1 label column, got {n_classes}")
-        return n_classes
-    raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
+    if n_classes < 1: raise ValueError(f"task 'multilabel' needs at least 1 label column, got {n_classes}")
+    return n_classes
 
 # %% ../nbs/05_classifier.ipynb #3c18c5c5
 def _init_resnet(m:nn.Module) -> None:
@@ -135,9 +133,7 @@ _AT_LEAST_ONE = ('steps', 'batch_size', 'eval_every', 'eval_batch_size', 'width'
 
 def _check_classifier_fields(cfg) -> None:
     "Raise naming the field of a `ClassifierConfig` that is not one of its choices, a count under 1, or a focal alpha outside [0, 1]."
-    for name, allowed in _CHOICES.items():
-        v = getattr(cfg, name)
-        if v not in allowed: raise ValueError(f"ClassifierConfig.{name} must be one of {tuple(allowed)}, got {v!r}")
+    for name, allowed in _CHOICES.items(): check_choice(f'ClassifierConfig.{name}', getattr(cfg, name), allowed)
     for k in _AT_LEAST_ONE:
         if getattr(cfg, k) < 1: raise ValueError(f"ClassifierConfig.{k} must be >= 1, got {getattr(cfg, k)}")
     if cfg.focal_alpha is not None and not 0 <= cfg.focal_alpha <= 1:
@@ -366,11 +362,11 @@ def per_sample_loss(logits:torch.Tensor, # (B, n_outputs)
                     focal_alpha:float|None=None, # focal weight of positives in [0, 1] (sigmoid forms; negatives 1 - alpha); None = none
                    ) -> torch.Tensor:
     "Loss of every sample (B,): logistic, cross-entropy or masked multilabel; focal when `focal_gamma` is set."
+    check_choice('task', task, TASKS)
     if task == 'multiclass':
         logp = F.log_softmax(logits.float(), 1).gather(1, target[:, None]).squeeze(1)
         return -logp if focal_gamma is None else -(1 - logp.exp()).pow(focal_gamma) * logp
     if task == 'binary': logits, target = logits[:, 0], target.float()
-    elif task != 'multilabel': raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
     seen = ~torch.isnan(target)
     filled = torch.nan_to_num(target, 0.)
     loss = (F.binary_cross_entropy_with_logits(logits.float(), filled, reduction='none') if focal_gamma is None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, added_field, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, added_field, check_choice, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule, read_json, read_safetensors,
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
 from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
@@ -50,18 +50,7 @@ class ClassNDiffConfig(Config):
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
         if self.attribute_heads is not None: object.__setattr__(self, 'attribute_heads', tuple(self.attribute_heads))
-        if not 0 <= self.gate <= 1: raise ValueError(f"gate must be in [0, 1], got {self.gate}")
-        if self.lam < 0: raise ValueError(f"lam must be >= 0, got {self.lam}")
-        if self.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {self.eval_every}")
-        if self.denoiser_decay not in DECAYS: raise ValueError(f"denoiser_decay must be one of {DECAYS}, got {self.denoiser_decay!r}")
-        if self.coupling not in COUPLINGS: raise ValueError(f"coupling must be one of {COUPLINGS}, got {self.coupling!r}")
-        if self.target not in TARGETS: raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
-        if self.select_metric not in ('auroc', 'accuracy'): raise ValueError(f"select_metric must be 'auroc' or 'accuracy', got {self.select_metric!r}")
-        if self.arch not in ('convnet', *ARCHS): raise ValueError(f"arch must be 'convnet' or one of {list(ARCHS)}, got {self.arch!r}")
-        if 'label' not in self.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {self.diffusion.field_names}")
-        if not 0 <= self.clf_steps <= self.diffusion.steps: raise ValueError(f"clf_steps must be in [0, {self.diffusion.steps}] (0 = every diffusion step), got {self.clf_steps}")
-        bad = [f for f in self.held_fields if f == 'label' or f not in self.diffusion.field_names]
-        if bad: raise ValueError(f"attribute_heads {bad} are not condition fields other than 'label'; fields are {self.diffusion.field_names}")
+        _check_classndiff_config(self)
 
     @property
     def denoiser_config(self) -> DiffusionConfig:
@@ -90,6 +79,20 @@ class ClassNDiffConfig(Config):
 
     @classmethod
     def from_dict(cls, d:dict): return cls(**{k: v for k, v in d.items() if k != '__class__'})
+
+# %% ../nbs/07_classndiff.ipynb #f63b767c
+def _check_classndiff_config(cfg:ClassNDiffConfig) -> None:
+    "Raise naming the field when a `ClassNDiffConfig` cannot be built."
+    if not 0 <= cfg.gate <= 1: raise ValueError(f"gate must be in [0, 1], got {cfg.gate}")
+    if cfg.lam < 0: raise ValueError(f"lam must be >= 0, got {cfg.lam}")
+    if cfg.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {cfg.eval_every}")
+    choices = dict(denoiser_decay=DECAYS, coupling=COUPLINGS, target=TARGETS, select_metric=('auroc', 'accuracy'), arch=('convnet', *ARCHS))
+    for name, options in choices.items(): check_choice(name, getattr(cfg, name), options)
+    if 'label' not in cfg.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {cfg.diffusion.field_names}")
+    if not 0 <= cfg.clf_steps <= cfg.diffusion.steps: raise ValueError(f"clf_steps must be in [0, {cfg.diffusion.steps}] (0 = every diffusion step), got {cfg.clf_steps}")
+    bad = [f for f in cfg.held_fields if f == 'label' or f not in cfg.diffusion.field_names]
+    if bad: raise ValueError(f"attribute_heads {bad} are not condition fields other than 'label'; fields are {cfg.diffusion.field_names}")
+
 
 # %% ../nbs/07_classndiff.ipynb #bd40e175
 class TimestepClassifier(nn.Module):

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 # %% auto #0
-__all__ = ['OPENMP_DEFAULTS', 'openmp_defaults', 'set_seed', 'torch_generator', 'get_device', 'added_field', 'Config',
-           'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_write_csv',
+__all__ = ['OPENMP_DEFAULTS', 'TASKS', 'openmp_defaults', 'set_seed', 'torch_generator', 'get_device', 'added_field', 'Config',
+           'check_choice', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_write_csv',
            'atomic_save_safetensors', 'run_folder', 'progress']
 
 # %% ../nbs/00_core.ipynb #355dc796
@@ -108,6 +108,16 @@ class Config:
         if unknown: raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}; fields are {sorted(names)}")
         omitted = {f.name: f.metadata['omit_value'] for f in dataclasses.fields(cls) if 'omit_value' in f.metadata and f.name not in d}
         return cls(**omitted, **{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in names})
+
+# %% ../nbs/00_core.ipynb #ba121c8d
+TASKS = ('binary', 'multiclass', 'multilabel')  # the label tasks of a cohort, a classifier and the metrics
+
+def check_choice(name:str, # the field, argument or column as the user wrote it
+                 value, # the value given
+                 options, # the valid values
+                ) -> None:
+    "Raise a `ValueError` naming `name`, the valid `options` and the bad `value` unless `value` is one of them."
+    if value not in options: raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
 
 # %% ../nbs/00_core.ipynb #b274436a
 def _hash_in_subprocess(code:str) -> str:

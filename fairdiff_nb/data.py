@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
-from .core import Config, atomic_write_bytes, atomic_write_json, progress
+from .core import TASKS, Config, check_choice, atomic_write_bytes, atomic_write_json, progress
 from .training import image_tensor
 
 _log = logging.getLogger('fairdiff_nb.data')
 
 # %% auto #0
-__all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'HAM10000_SPEC_ALL_OOD_EVAL',
+__all__ = ['SPLITS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK', 'HAM10000_SPEC', 'HAM10000_SPEC_ALL_OOD_EVAL',
            'HAM10000_INTERSECTIONS', 'CAMELYON17_SPEC', 'CHEXPERT_FINDINGS', 'NIH_CXR14_FINDINGS', 'HAM10000_CARD',
            'require_columns', 'label_columns', 'labeled_rows', 'check_cohort', 'finish_cohort', 'SplitSpec',
            'deal_shares', 'assign_splits', 'cohort_summary', 'register_source', 'available_sources', 'load_cohort',
@@ -28,7 +28,6 @@ __all__ = ['SPLITS', 'TASKS', 'UNKNOWN', 'HAM10000_CLASSES', 'HAM10000_HIGH_RISK
 
 # %% ../nbs/01_data.ipynb #b3de0f80
 SPLITS = ('train', 'val_id', 'test_id', 'val_ood', 'test_ood', 'unlabeled')
-TASKS = ('binary', 'multiclass', 'multilabel')
 UNKNOWN = 'unknown'
 
 def _show(v) -> str:
@@ -85,7 +84,7 @@ def check_cohort(df:pd.DataFrame, # a cohort
     attrs = df.attrs
     for k in ('name', 'task', 'classes', 'attributes', 'high_risk', 'sites', 'attr_values'):
         if k not in attrs: raise ValueError(f"cohort attrs lack {k!r}; attrs present: {sorted(attrs)}")
-    if attrs['task'] not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {attrs['task']!r}")
+    check_choice("cohort attrs['task']", attrs['task'], TASKS)
     for p in _intersection_problems(attrs.get('intersections'), attrs['attributes']): raise ValueError(f"cohort attrs['intersections']: {p}")
     label_cols = label_columns(attrs)
     require_columns(df, ['image', *label_cols, 'site', 'patient', 'split', *attrs['attributes']], 'cohort')

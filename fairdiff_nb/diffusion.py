@@ -8,7 +8,7 @@ import dataclasses, math, time, warnings
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, added_field, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, added_field, check_choice, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, image_array, check_images, step_rows, weighted_step_rows, step_generator, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info,
                                   save_npy, read_npy, read_json, read_safetensors)
@@ -129,13 +129,8 @@ class DiffusionConfig(Config):
 # %% ../nbs/04_diffusion.ipynb #44857d06
 def _check_config(cfg:DiffusionConfig) -> None:
     "Raise naming the field when a `DiffusionConfig` cannot be built."
-    def one_of(name, allowed):
-        if getattr(cfg, name) not in allowed: raise ValueError(f"{name} must be one of {allowed}, got {getattr(cfg, name)!r}")
-    one_of('mode', ('label', 'label_property'))
-    one_of('prediction_type', ('epsilon', 'v_prediction'))
-    one_of('mixed_precision', PRECISIONS)
-    one_of('dropout', DROPOUTS)
-    one_of('denoiser', DENOISERS)
+    choices = dict(mode=('label', 'label_property'), prediction_type=('epsilon', 'v_prediction'), mixed_precision=PRECISIONS, dropout=DROPOUTS, denoiser=DENOISERS)
+    for name, options in choices.items(): check_choice(name, getattr(cfg, name), options)
     if len(cfg.attention) != len(cfg.block_out_channels): raise ValueError(f"attention has {len(cfg.attention)} levels but block_out_channels has {len(cfg.block_out_channels)}")
     names = [n for n, _ in cfg.fields]
     if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")
@@ -192,7 +187,7 @@ def fast_bf16(device:str|torch.device='cpu') -> bool:
 def resolve_precision(mixed_precision:str, # 'auto', 'bf16' or 'no'
                       device:str|torch.device='cpu') -> str:
     "The precision a run uses on `device`: 'bf16' or 'no' ('auto' = bf16 where `fast_bf16`)."
-    if mixed_precision not in PRECISIONS: raise ValueError(f"mixed_precision must be one of {PRECISIONS}, got {mixed_precision!r}")
+    check_choice('mixed_precision', mixed_precision, PRECISIONS)
     fast = fast_bf16(device)
     if mixed_precision == 'bf16' and not fast and torch.device(device).type == 'cpu':
         warnings.warn(f"mixed_precision='bf16' on a CPU without bf16 kernels ({torch.backends.cpu.get_cpu_capability()}): "

@@ -8,7 +8,7 @@ import argparse, dataclasses, inspect, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
-from .core import Config, added_field, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
+from .core import Config, added_field, check_choice, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
 from .training import is_finished, cached_table, read_json
 from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
@@ -94,7 +94,7 @@ class ProtocolConfig(Config):
     classndiff_hold:bool = True # that guidance holds the requested attributes and site (`sample_classndiff` defaults); False = the label gradient alone
     classndiff_lam:float = added_field(0.2) # weight of the joint classifier's loss in the denoiser's loss on gated steps (the seed's 0.2; 0 = none)
     classndiff_decay:str = added_field('cosine', before='constant') # the joint denoiser's learning rate after warm-up: 'cosine' (chosen by measurement) or 'constant' (the seed's)
-    classndiff_coupling:str = added_field('uniform') # the joint gated loss per row: 'uniform' (the seed's), 'signal' or 'noise' (`COUPLINGS`)
+    classndiff_coupling:str = added_field('signal', before='uniform') # the joint gated loss per row: 'signal' (by alpha_bar_t, chosen by measurement), 'uniform' (the seed's) or 'noise' (`COUPLINGS`)
     classndiff_target:str = added_field('clean', before='label') # the joint gated loss: 'clean' (chosen by measurement) or CE against the label ('label', the seed's)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
@@ -111,10 +111,9 @@ def _check_protocol_options(kw:dict) -> None:
             raise ValueError(f"synthetic ratio {r} is outside [0, 1] (the fraction of synthetic images per batch): give ratios in [0, 1]")
     bad = [f for f in kw.get('label_fractions', ()) if not 0 < f <= 1]
     if bad: raise ValueError(f"labeled fraction {bad[0]} is outside (0, 1] (the share of labeled training patients kept): give fractions in (0, 1]")
-    if kw.get('compose', 'auto') not in COMPOSE: raise ValueError(f"compose must be one of {COMPOSE}, got {kw['compose']!r}")
-    if kw.get('classndiff_decay', 'cosine') not in DECAYS: raise ValueError(f"classndiff_decay must be one of {DECAYS}, got {kw['classndiff_decay']!r}")
-    if kw.get('classndiff_coupling', 'uniform') not in COUPLINGS: raise ValueError(f"classndiff_coupling must be one of {COUPLINGS}, got {kw['classndiff_coupling']!r}")
-    if kw.get('classndiff_target', 'clean') not in TARGETS: raise ValueError(f"classndiff_target must be one of {TARGETS}, got {kw['classndiff_target']!r}")
+    choices = dict(compose=COMPOSE, classndiff_decay=DECAYS, classndiff_coupling=COUPLINGS, classndiff_target=TARGETS)
+    for name, options in choices.items():
+        if name in kw: check_choice(name, kw[name], options)
     if kw.get('sampler', 'ddim') not in SAMPLERS: raise ValueError(f"unknown sampler {kw['sampler']!r}; samplers are {sorted(SAMPLERS)}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:

@@ -10,14 +10,14 @@ from threadpoolctl import threadpool_limits
 import numpy as np, pandas as pd, torch
 from scipy import stats
 from sklearn.metrics import roc_curve
+from .core import TASKS, check_choice
 
 # %% auto #0
-__all__ = ['TASKS', 'METRICS', 'GAP_ONLY', 'OPERATING', 'OPERATING_THRESHOLD', 'SEED_KEYS', 'MetricWarning', 'metric_direction',
+__all__ = ['METRICS', 'GAP_ONLY', 'OPERATING', 'OPERATING_THRESHOLD', 'SEED_KEYS', 'MetricWarning', 'metric_direction',
            'evaluate', 'cohort_groups', 'interval_table', 'high_risk_score', 'threshold_at_specificity',
            'sensitivity_at_threshold', 'seed_interval', 'seed_summary', 'paired_differences']
 
 # %% ../nbs/03_metrics.ipynb #027118b4
-TASKS = ('binary', 'multiclass', 'multilabel')
 METRICS = {'accuracy': 'higher', 'balanced_accuracy': 'higher', 'roc_auc': 'higher', 'sensitivity': 'higher',
            'specificity': 'higher', 'high_risk_sensitivity': 'higher', 'ece': 'lower',
            'equalized_odds_difference': 'lower', 'demographic_parity_difference': 'lower'}
@@ -47,7 +47,7 @@ def _float_array(x, name:str) -> np.ndarray:
 # %% ../nbs/03_metrics.ipynb #3fd464a7
 def _check_probs(probs, task:str) -> np.ndarray:
     "Validate probabilities for `task`: binary -> (N,), multiclass / multilabel -> (N, K)."
-    if task not in TASKS: raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
+    check_choice('task', task, TASKS)
     p = _float_array(probs, 'probs')
     if not np.isfinite(p).all(): raise ValueError(f"probs contains {np.sum(~np.isfinite(p))} NaN or infinite values")
     if p.size and (p.min() < 0 or p.max() > 1):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from typing import Callable
 import numpy as np, pandas as pd, torch
+from .core import TASKS, check_choice
 from .data import CohortDataset, collate_batch, label_columns, labeled_rows
 from .classifier import (ClassifierConfig, ClassifierRun, train_classifier, make_augment, prediction_probs,
                                     classifier_data_hash)
@@ -30,10 +31,9 @@ def pseudo_targets(probs:np.ndarray, # the teacher's probabilities: (N,) binary,
                    task:str, # 'binary', 'multiclass' or 'multilabel'
                   ) -> tuple[np.ndarray, np.ndarray]:
     "Pseudo-labels and their confidences: (N,) each, or (N, L) each for multilabel."
-    if task == 'binary': return (probs >= 0.5).astype(np.int64), np.maximum(probs, 1 - probs)
+    check_choice('task', task, TASKS)
     if task == 'multiclass': return probs.argmax(1).astype(np.int64), probs.max(1)
-    if task == 'multilabel': return (probs >= 0.5).astype(np.int64), np.maximum(probs, 1 - probs)
-    raise ValueError(f"unknown task {task!r}; expected 'binary', 'multiclass' or 'multilabel'")
+    return (probs >= 0.5).astype(np.int64), np.maximum(probs, 1 - probs)  # binary, or each finding of multilabel
 
 # %% ../nbs/05a_pseudo_label.ipynb #a449f47e
 def teacher_probs(teacher:ClassifierRun, # a finished run on this cohort (its predictions cover every row)

@@ -8,7 +8,7 @@ import copy, hashlib, inspect, json, logging, math, os, random, shutil
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch
-from .core import atomic_write_csv, atomic_write_json, progress, torch_generator
+from .core import check_choice, atomic_write_csv, atomic_write_json, progress, torch_generator
 from .training import (image_tensor, step_rows, save_npy, read_npy, read_json, read_table, mark_done, damaged_output,
                                   move_aside, record_file, verified_file)
 from .data import UNKNOWN, CohortBatch, CohortDataset, collate_batch, require_columns, label_columns, labeled_rows
@@ -123,7 +123,7 @@ def _draw_properties(cohort:pd.DataFrame, pools:dict[str, list], group:np.ndarra
 # %% ../nbs/06_synthesis.ipynb #bc43fe52
 def _plan_rows(cohort:pd.DataFrame, n:int, mode:str) -> pd.DataFrame:
     "The labeled training rows a plan of `n` images in `mode` is drawn from; an error for a request that cannot be met."
-    if mode not in MODES: raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    check_choice('mode', mode, MODES)
     a = cohort.attrs
     tr = labeled_train(cohort)
     if len(tr) == 0: raise ValueError(f"cohort {a.get('name', '')!r} has no labeled training rows (split == 'train' with a label); "
