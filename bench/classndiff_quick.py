@@ -5,7 +5,7 @@ table (independent real-trained judges; FD on the project's own classifier featu
 plain generator's `diffusion_label_property` cohort, and the OOD headline rows (mean [t-interval over seeds], paired
 difference to ERM) of erm, diffusion_label_property, classndiff and classndiff_synthetic.
 Run: flock /tmp/fairdiff_heavy.lock python bench/classndiff_quick.py [--seeds 0] [--out runs/classndiff_quick] [--dataset D --data-root DIR]
-    [--lam 0.05] [--decay cosine] [--coupling signal] [--target clean] [--held-only]
+    [--lam 0.05] [--decay cosine] [--coupling signal] [--target clean] [--ema] [--held-only]
 The synthetic cohort comes from the first seed's joint model: run `--seeds 1`, `--seeds 2` for the other seeds' fidelity."""
 import argparse, time
 from pathlib import Path
@@ -20,6 +20,7 @@ ap.add_argument('--lam', type=float, default=0.2, help="weight of the joint clas
 ap.add_argument('--coupling', default='uniform', help="how the joint pair's gated loss weighs rows by noise: 'uniform' (the seed's), 'signal' (the protocol's) or 'noise'")
 ap.add_argument('--decay', default='constant', help="the joint denoiser's learning rate after warm-up: 'constant' (the seed's) or 'cosine' (the protocol's)")
 ap.add_argument('--target', default='label', help="the joint pair's gated loss: 'label' (CE, the seed's) or 'clean' (KL to the classifier's reading of the clean input, the protocol's)")
+ap.add_argument('--ema', action='store_true', help="the joint denoiser is sampled with an EMA of its weights (the plain generator's decay)")
 ap.add_argument('--held-only', action='store_true', help='sample with the held guidance only (skip the label gradient alone)')
 ap.add_argument('--dataset', default='synth_derm'); ap.add_argument('--data-root', default='')
 a = ap.parse_args()
@@ -30,7 +31,7 @@ for hold in ((True,) if a.held_only else (False, True)):
     t0 = time.time()
     cfg = protocol_config('quick', a.dataset, methods=('erm', 'diffusion_label_property', 'classndiff', 'classndiff_synthetic'), seeds=tuple(a.seeds),
                           classndiff_hold=hold, classndiff_scale=a.scale, classndiff_lam=a.lam,
-                          classndiff_coupling=a.coupling, classndiff_decay=a.decay, classndiff_target=a.target, **extra)
+                          classndiff_coupling=a.coupling, classndiff_decay=a.decay, classndiff_target=a.target, classndiff_ema=a.ema, **extra)
     folder = run_protocol(cfg, a.out, verbose=True)
     print(f'hold={hold}: {time.time() - t0:.0f} s, {folder}', flush=True)
     q = pd.read_csv(folder/'quality.csv')

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from .core import Config, added_field, check_choice, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule, read_json, read_safetensors,
-                                  save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished)
+                                  save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished,
+                                  new_ema, ema_checkpoint, restore_ema)
 from .diffusion import (DiffusionConfig, condition_codes, drop_conditions,
                                    DiffusionModel, noise_scheduler, noise_coefficients, predict_x0, sample, dropout_groups,
                                    fit_autoencoder, load_autoencoder, encode_latents, LatentRows, toy_squares)
@@ -46,6 +47,7 @@ class ClassNDiffConfig(Config):
     denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
     coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or weighted by its alpha_bar_t ('signal') or 1 - alpha_bar_t ('noise')
     target: str = added_field('label')  # the gated loss: CE against the label (the seed's), or 'clean': the classifier reads x0_hat as it reads the clean input
+    ema: bool = added_field(False)  # sample an EMA of the denoiser's weights (decay `diffusion.ema_decay`, as `fit_diffusion`); False: the trained weights (the seed's)
 
     def __post_init__(self):
         if isinstance(self.diffusion, dict): object.__setattr__(self, 'diffusion', DiffusionConfig.from_dict(self.diffusion))
@@ -257,6 +259,7 @@ class ClassNDiff:
     log: list = dataclasses.field(default_factory=list)  # (step, gated, loss, diffusion, clf, attributes)
     best: Selection = dataclasses.field(default_factory=Selection)  # best validation score, its step and classifier weights
     val_log: list = dataclasses.field(default_factory=list)  # (step, val_score, val_loss)
+    ema: object|None = None  # the denoiser's EMA while it trains (`cfg.ema`); a finished pair's denoiser holds its weights
 
 def _modules(m:ClassNDiff) -> dict:
     "The trained networks of a pair by name (file and optimizer order): denoiser, classifier, attributes (if any)."
@@ -316,7 +319,8 @@ def _new_pair(cfg:ClassNDiffConfig, device) -> ClassNDiff:
     set_seed(cfg.diffusion.seed, deterministic=False)
     denoiser, classifier = DiffusionModel(cfg.denoiser_config).to(device), build_classifier(cfg).to(device)
     attributes = build_attribute_classifier(cfg)
-    return ClassNDiff(cfg, denoiser, classifier, attributes.to(device) if attributes is not None else None)
+    ema = new_ema(denoiser, cfg.diffusion.ema_decay) if cfg.ema else None
+    return ClassNDiff(cfg, denoiser, classifier, attributes.to(device) if attributes is not None else None, ema=ema)
 
 def _attach_autoencoder(m:ClassNDiff, folder:Path, device) -> None:
     "Give the denoiser of a latent-route pair the autoencoder of `folder` (not a submodule: not trained, not saved with it)."
@@ -324,15 +328,23 @@ def _attach_autoencoder(m:ClassNDiff, folder:Path, device) -> None:
 
 # %% ../nbs/07_classndiff.ipynb #48a195f9
 def _restore_progress(m:ClassNDiff, weights:dict, st:dict) -> None:
-    "Step, logs and the best classifier so far, from a checkpoint's weights and state."
+    "Step, logs, the best classifier so far and the denoiser's EMA, from a checkpoint's weights and state."
     m.step, m.log, m.val_log = st['step'], st['log'], st['val_log']
     m.best = Selection(st['best']['score'], st['best']['loss'], st['best']['step'], weights.get('classifier_best'))
+    if m.ema is not None: restore_ema(m.ema, m.denoiser, weights['denoiser_ema'], st['ema'])
+
+def _use_ema(m:ClassNDiff) -> None:
+    "Put the EMA's weights (when the pair keeps one) into the denoiser, the network that is saved and sampled."
+    if m.ema is None: return
+    m.ema.copy_to(m.denoiser.parameters())
+    m.ema = None
 
 def _load_finished(out:Path, m:ClassNDiff) -> dict:
     "Step, logs and the selected classifier of a finished run; return its last weights."
     record = read_json(out/'result.json')
     m.step, m.log = read_json(out/'done.json')['step'], pd.read_csv(out/'train_log.csv').values.tolist()
     m.val_log = pd.read_csv(out/'val_log.csv').values.tolist()
+    m.ema = None  # its denoiser file holds the EMA's weights
     if m.val_log:
         selected = read_safetensors(out/'classifier_selected.safetensors')
         m.best = Selection(record['best_val_score'], record['best_val_loss'], record['best_step'], selected)
@@ -340,7 +352,7 @@ def _load_finished(out:Path, m:ClassNDiff) -> dict:
 
 # %% ../nbs/07_classndiff.ipynb #c3d7a003
 def load_classndiff(out:str|Path, device:str|torch.device='cpu') -> ClassNDiff:
-    "Load a finished run folder, else its last checkpoint (networks in eval mode; predictions use the selected classifier)."
+    "Load a finished run folder, else its last checkpoint (networks in eval mode; the denoiser holds its EMA's weights when `cfg.ema`; predictions use the selected classifier)."
     out = Path(out)
     if not (out/'config.json').exists():
         raise FileNotFoundError(f"{out/'config.json'} not found: not a Class-N-Diff run folder")
@@ -353,6 +365,7 @@ def load_classndiff(out:str|Path, device:str|torch.device='cpu') -> ClassNDiff:
     for name, net in _modules(m).items():
         net.load_state_dict(weights[name])
         net.eval()
+    _use_ema(m)
     if m.cfg.diffusion.latent_factor > 1: _attach_autoencoder(m, out/'autoencoder', device)
     return m
 
@@ -378,11 +391,12 @@ def _resume_pair(out:Path|None, m:ClassNDiff, opts:list, scheds:list) -> None:
     _restore_progress(m, weights, st)
 
 def _checkpoint_pair(out:Path, m:ClassNDiff, opts:list, scheds:list) -> Path:
-    "Checkpoint the networks, the best classifier so far and its score, optimizers, schedules and logs."
+    "Checkpoint the networks, the best classifier so far and its score, the denoiser's EMA, optimizers, schedules and logs."
     best = dict(score=m.best.score, loss=m.best.loss, step=m.best.step)
     state = {'opts': [o.state_dict() for o in opts], 'scheds': [s.state_dict() for s in scheds], 'log': m.log, 'val_log': m.val_log, 'best': best}
     weights = {name: net.state_dict() for name, net in _modules(m).items()}
     if m.best.state is not None: weights['classifier_best'] = m.best.state
+    if m.ema is not None: weights['denoiser_ema'], state['ema'] = ema_checkpoint(m.denoiser, m.ema)
     return save_checkpoint(out, m.step, weights, state, m.cfg.diffusion.keep_checkpoints)
 
 # %% ../nbs/07_classndiff.ipynb #4363cdab
@@ -408,6 +422,7 @@ def _joint_step(m:ClassNDiff, sched, data, codes:torch.Tensor, opts:list, scheds
         raise FloatingPointError(f"Class-N-Diff training: non-finite loss at step {m.step + 1}")
     losses['loss'].backward()
     _update(m, opts, scheds, trains)
+    if m.ema is not None: m.ema.step(m.denoiser.parameters())
     m.step += 1
     m.log.append([m.step, int(gated)] + [losses[k].item() for k in ('loss', 'diffusion', 'clf', 'attributes')])
 
@@ -496,6 +511,7 @@ def fit_classndiff(cfg:ClassNDiffConfig, # joint config (steps, batch size, lr, 
         if val is not None and is_eval_step(cfg, m.step): _evaluate_pair(m, *val)
         checkpoint_due = m.step == stop or (d.checkpoint_every and m.step % d.checkpoint_every == 0)
         if out is not None and checkpoint_due: _checkpoint_pair(out, m, opts, scheds)
+    if m.step >= d.steps: _use_ema(m)
     if out is not None and m.step >= d.steps: save_classndiff(m, out)
     for net in _modules(m).values(): net.eval()
     return m

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as 
 from .core import Config, added_field, check_choice, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, image_array, check_images, step_rows, weighted_step_rows, step_generator, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info,
-                                  save_npy, read_npy, read_json, read_safetensors)
+                                  save_npy, read_npy, read_json, read_safetensors, new_ema, ema_checkpoint, restore_ema)
 
 # %% auto #0
 __all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'DENOISERS', 'SAMPLERS', 'QUADRATIC', 'toy_squares', 'DiffusionConfig',
@@ -369,20 +369,17 @@ def class_balance_weights(labels:np.ndarray, # label code of every training row 
 # %% ../nbs/04_diffusion.ipynb #1da862f8
 def _new_training(cfg:DiffusionConfig):
     "Model, optimizer, LR schedule and EMA of a fresh run (seeded by `cfg.seed`)."
-    from diffusers.training_utils import EMAModel
     set_seed(cfg.seed, deterministic=False)
     net = DiffusionModel(cfg)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     lr_sched = lr_schedule(opt, cfg.steps, cfg.warmup_steps)  # stepped by hand: prepared, it would step world times
-    ema = EMAModel(net.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=3/4)
-    return net, opt, lr_sched, ema
+    return net, opt, lr_sched, new_ema(net, cfg.ema_decay)
 
 def _save_state(out:Path, step:int, net, ema, opt, lr_sched, log:list, keep:int) -> Path:
     "Checkpoint `step`: training and EMA weights, optimizer, schedule, EMA counters and loss log."
-    names = [k for k, _ in net.named_parameters()]
-    weights = {'model': net.state_dict(), 'ema': dict(zip(names, ema.shadow_params))}
-    state = dict(optimizer=opt.state_dict(), lr_scheduler=lr_sched.state_dict(), log=log,
-                 ema={k: v for k, v in ema.state_dict().items() if k != 'shadow_params'})
+    ema_weights, ema_counters = ema_checkpoint(net, ema)
+    weights = {'model': net.state_dict(), 'ema': ema_weights}
+    state = dict(optimizer=opt.state_dict(), lr_scheduler=lr_sched.state_dict(), log=log, ema=ema_counters)
     return save_checkpoint(out, step, weights, state, keep)
 
 # %% ../nbs/04_diffusion.ipynb #1a81aca4
@@ -392,7 +389,7 @@ def _restore_state(out:Path, net, ema, opt, lr_sched) -> tuple[int, list, Path|N
     if ck is None: return 0, [], None
     weights, st = load_checkpoint(ck)
     net.load_state_dict(weights['model'])
-    ema.load_state_dict({**st['ema'], 'shadow_params': [weights['ema'][k] for k, _ in net.named_parameters()]})
+    restore_ema(ema, net, weights['ema'], st['ema'])
     opt.load_state_dict(st['optimizer'])
     lr_sched.load_state_dict(st['lr_scheduler'])
     return st['step'], st['log'], ck

@@ -13,9 +13,9 @@ from .core import torch_generator, atomic_write_bytes, atomic_write_json, atomic
 __all__ = ['CHECKPOINTS', 'scale_uint8', 'to_uint8', 'image_tensor', 'image_array', 'check_images', 'step_rows',
            'balanced_step_rows', 'weighted_step_rows', 'step_generator', 'lr_factor', 'lr_schedule', 'make_accelerator',
            'read_json', 'read_table', 'save_npy', 'read_npy', 'read_safetensors', 'save_checkpoint',
-           'latest_checkpoint', 'load_checkpoint', 'file_digest', 'mark_done', 'aside_path', 'move_aside',
-           'digest_problem', 'damaged_output', 'is_finished', 'done_info', 'record_file', 'verified_file',
-           'cached_table']
+           'latest_checkpoint', 'load_checkpoint', 'new_ema', 'ema_checkpoint', 'restore_ema', 'file_digest',
+           'mark_done', 'aside_path', 'move_aside', 'digest_problem', 'damaged_output', 'is_finished', 'done_info',
+           'record_file', 'verified_file', 'cached_table']
 
 # %% ../nbs/00a_training.ipynb #9b5b3f45
 def scale_uint8(x:torch.Tensor, # uint8 tensor, any layout
@@ -252,6 +252,24 @@ def load_checkpoint(ck:str|Path, # a checkpoint folder (see `latest_checkpoint`)
     ck = Path(ck)
     weights = {p.stem: read_safetensors(p) for p in sorted(ck.glob('*.safetensors'))}
     return weights, _safe_state(ck/'state.pt')
+
+# %% ../nbs/00a_training.ipynb #35ba4e62
+def new_ema(net:torch.nn.Module, # the trained model
+            decay:float, # the EMA's decay after its warm-up
+           ):
+    "An EMA of `net`'s weights: diffusers' `EMAModel` with its warm-up (power 3/4)."
+    from diffusers.training_utils import EMAModel
+    return EMAModel(net.parameters(), decay=decay, use_ema_warmup=True, power=3/4)
+
+def ema_checkpoint(net:torch.nn.Module, ema) -> tuple[dict, dict]:
+    "What a checkpoint keeps of `ema`: its weights by `net`'s parameter names, and its counters."
+    names = [k for k, _ in net.named_parameters()]
+    return dict(zip(names, ema.shadow_params)), {k: v for k, v in ema.state_dict().items() if k != 'shadow_params'}
+
+def restore_ema(ema, net:torch.nn.Module, weights:dict, counters:dict) -> None:
+    "Put what `ema_checkpoint` kept back into `ema`, on the device of `net`."
+    ema.load_state_dict({**counters, 'shadow_params': [weights[k] for k, _ in net.named_parameters()]})
+    ema.to(next(net.parameters()).device)
 
 # %% ../nbs/00a_training.ipynb #4f82463a
 def file_digest(path:str|Path) -> dict:
