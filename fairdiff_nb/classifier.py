@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 import torch.nn as nn, torch.nn.functional as F
 from torchvision.models.resnet import ResNet, BasicBlock, Bottleneck
 from fastcore.basics import patch
-from .core import TASKS, Config, check_choice, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import TASKS, Config, check_choice, check_choices, set_seed, get_device, run_folder, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (scale_uint8, step_rows, balanced_step_rows, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished,
                                   damaged_output, read_json, read_table, read_safetensors)
@@ -133,7 +133,7 @@ _AT_LEAST_ONE = ('steps', 'batch_size', 'eval_every', 'eval_batch_size', 'width'
 
 def _check_classifier_fields(cfg) -> None:
     "Raise naming the field of a `ClassifierConfig` that is not one of its choices, a count under 1, or a focal alpha outside [0, 1]."
-    for name, allowed in _CHOICES.items(): check_choice(f'ClassifierConfig.{name}', getattr(cfg, name), allowed)
+    check_choices(vars(cfg), _CHOICES, 'ClassifierConfig.')
     for k in _AT_LEAST_ONE:
         if getattr(cfg, k) < 1: raise ValueError(f"ClassifierConfig.{k} must be >= 1, got {getattr(cfg, k)}")
     if cfg.focal_alpha is not None and not 0 <= cfg.focal_alpha <= 1:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, math
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, added_field, check_choice, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, added_field, check_choices, set_seed, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, check_images, step_rows, step_generator, lr_schedule, read_json, read_safetensors,
                                   save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished,
                                   new_ema, ema_checkpoint, restore_ema)
@@ -89,7 +89,7 @@ def _check_classndiff_config(cfg:ClassNDiffConfig) -> None:
     if cfg.lam < 0: raise ValueError(f"lam must be >= 0, got {cfg.lam}")
     if cfg.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {cfg.eval_every}")
     choices = dict(denoiser_decay=DECAYS, coupling=COUPLINGS, target=TARGETS, select_metric=('auroc', 'accuracy'), arch=('convnet', *ARCHS))
-    for name, options in choices.items(): check_choice(name, getattr(cfg, name), options)
+    check_choices(vars(cfg), choices)
     if 'label' not in cfg.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {cfg.diffusion.field_names}")
     if not 0 <= cfg.clf_steps <= cfg.diffusion.steps: raise ValueError(f"clf_steps must be in [0, {cfg.diffusion.steps}] (0 = every diffusion step), got {cfg.clf_steps}")
     bad = [f for f in cfg.held_fields if f == 'label' or f not in cfg.diffusion.field_names]

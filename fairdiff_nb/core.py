@@ -10,8 +10,8 @@ from typing import Any, Iterable
 
 # %% auto #0
 __all__ = ['OPENMP_DEFAULTS', 'TASKS', 'openmp_defaults', 'set_seed', 'torch_generator', 'get_device', 'added_field', 'Config',
-           'check_choice', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json', 'atomic_write_csv',
-           'atomic_save_safetensors', 'run_folder', 'progress']
+           'check_choice', 'check_choices', 'atomic_write_bytes', 'atomic_write_text', 'atomic_write_json',
+           'atomic_write_csv', 'atomic_save_safetensors', 'run_folder', 'progress']
 
 # %% ../nbs/00_core.ipynb #355dc796
 OPENMP_DEFAULTS = {'OMP_WAIT_POLICY': 'PASSIVE'}  # idle OpenMP threads sleep instead of spinning (bench/threads_bench.py)
@@ -118,6 +118,14 @@ def check_choice(name:str, # the field, argument or column as the user wrote it
                 ) -> None:
     "Raise a `ValueError` naming `name`, the valid `options` and the bad `value` unless `value` is one of them."
     if value not in options: raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
+
+def check_choices(values:dict, # values by name: a config's `vars`, or keyword arguments
+                  choices:dict, # name -> its valid values; names absent from `values` are not checked
+                  prefix:str='', # put before each name in the message (e.g. 'ClassifierConfig.')
+                 ) -> None:
+    "`check_choice` for every name of `choices` that `values` holds."
+    for name, options in choices.items():
+        if name in values: check_choice(prefix + name, values[name], options)
 
 # %% ../nbs/00_core.ipynb #b274436a
 def _hash_in_subprocess(code:str) -> str:

@@ -8,7 +8,7 @@ import dataclasses, math, time, warnings
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
-from .core import Config, added_field, check_choice, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
+from .core import Config, added_field, check_choice, check_choices, set_seed, torch_generator, atomic_write_json, atomic_write_csv, atomic_save_safetensors, progress
 from .training import (image_tensor, image_array, check_images, step_rows, weighted_step_rows, step_generator, lr_schedule, make_accelerator,
                                   CHECKPOINTS, save_checkpoint, latest_checkpoint, load_checkpoint, mark_done, is_finished, done_info,
                                   save_npy, read_npy, read_json, read_safetensors, new_ema, ema_checkpoint, restore_ema)
@@ -130,7 +130,7 @@ class DiffusionConfig(Config):
 def _check_config(cfg:DiffusionConfig) -> None:
     "Raise naming the field when a `DiffusionConfig` cannot be built."
     choices = dict(mode=('label', 'label_property'), prediction_type=('epsilon', 'v_prediction'), mixed_precision=PRECISIONS, dropout=DROPOUTS, denoiser=DENOISERS)
-    for name, options in choices.items(): check_choice(name, getattr(cfg, name), options)
+    check_choices(vars(cfg), choices)
     if len(cfg.attention) != len(cfg.block_out_channels): raise ValueError(f"attention has {len(cfg.attention)} levels but block_out_channels has {len(cfg.block_out_channels)}")
     names = [n for n, _ in cfg.fields]
     if len(set(names)) != len(names): raise ValueError(f"duplicate condition fields in {names}")

@@ -8,7 +8,7 @@ import argparse, dataclasses, inspect, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import anno_parser, call_parse
-from .core import Config, added_field, check_choice, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
+from .core import Config, added_field, check_choices, atomic_write_csv, atomic_write_json, atomic_write_text, run_folder
 from .training import is_finished, cached_table, read_json
 from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
@@ -113,8 +113,7 @@ def _check_protocol_options(kw:dict) -> None:
     bad = [f for f in kw.get('label_fractions', ()) if not 0 < f <= 1]
     if bad: raise ValueError(f"labeled fraction {bad[0]} is outside (0, 1] (the share of labeled training patients kept): give fractions in (0, 1]")
     choices = dict(compose=COMPOSE, classndiff_decay=DECAYS, classndiff_coupling=COUPLINGS, classndiff_target=TARGETS)
-    for name, options in choices.items():
-        if name in kw: check_choice(name, kw[name], options)
+    check_choices(kw, choices)
     if kw.get('sampler', 'ddim') not in SAMPLERS: raise ValueError(f"unknown sampler {kw['sampler']!r}; samplers are {sorted(SAMPLERS)}")
     n_gen, n_seeds = kw.get('generator_seeds', 1), len(kw.get('seeds', (0,)))
     if not 1 <= n_gen <= n_seeds:
@@ -731,28 +730,18 @@ def _label_efficiency_study(cfg, cohort, images, root, results, folder:Path, log
     return _label_efficiency_section(study, added, seconds, figs, metric, attr, _study_log(folder, added, seconds))
 
 
-# %% ../nbs/09_experiments.ipynb #525eb3ef
-def run_protocol(cfg:ProtocolConfig, # what to run
-                 out:str|Path='runs', # parent folder; the run goes to <out>/protocol-<hash>/, its stages to <out>/<dataset>-<hash>/
-                 verbose:bool=True,
-                ) -> Path:
-    "Run (or resume) the whole protocol; return the folder holding results.csv, report.md and figures/."
-    root, timings = stage_root(cfg, out), {}
+# %% ../nbs/09_experiments.ipynb #a7d3e511
+def _stage_logger(timings:dict, verbose:bool):
+    "A `log(stage, t0, extra='')` that records the stage's seconds since `t0` in `timings`, and prints them when `verbose`."
     def log(stage, t0, extra=''):
         timings[stage] = time.monotonic() - t0
         if verbose: print(f"[{stage}] {timings[stage]:.0f} s {extra}", flush=True)
-    t = time.monotonic()
-    cohort, images = load_data(cfg, root)
-    log('data', t, f'{len(cohort)} images')
-    folder = run_folder(out, 'protocol', cfg)  # after the data passed its checks: a failed check leaves no run folder
-    by_generator = [_synthetic_sources(cfg, cohort, images, root, log, g) for g in range(cfg.generator_seeds)]
-    synthetic = by_generator[0]  # the first generator's cohorts: quality table, sample grid, method table
-    t = time.monotonic()
-    rows = _classifier_results(cfg, cohort, images, root, by_generator)
-    log('classifiers', t, f'{len(rows)} runs')
-    results = pd.concat(rows, ignore_index=True)
-    atomic_write_csv(folder/'results.csv', results)
-    atomic_write_csv(folder/'summary.csv', seed_summary_table(results, cfg.ratio))
+    return log
+
+def _write_outputs(cfg, cohort, images, root, folder:Path, results:pd.DataFrame,
+                   synthetic:dict, # the first generator's cohorts: quality table, sample grid, method table
+                   log, timings:dict) -> None:
+    "What a run writes once its results are in: quality.csv, figures/, the label-efficiency study, methods.csv, report.md."
     t = time.monotonic()
     quality = _quality_results(cfg, cohort, images, synthetic, root)
     if quality is not None:
@@ -764,6 +753,27 @@ def run_protocol(cfg:ProtocolConfig, # what to run
     methods = method_table(cfg, cohort, results, root, synthetic)
     atomic_write_csv(folder/'methods.csv', methods)
     atomic_write_text(folder/'report.md', _report(cfg, cohort, results, methods, figs, timings, quality, study))
+
+# %% ../nbs/09_experiments.ipynb #525eb3ef
+def run_protocol(cfg:ProtocolConfig, # what to run
+                 out:str|Path='runs', # parent folder; the run goes to <out>/protocol-<hash>/, its stages to <out>/<dataset>-<hash>/
+                 verbose:bool=True,
+                ) -> Path:
+    "Run (or resume) the whole protocol; return the folder holding results.csv, report.md and figures/."
+    root, timings = stage_root(cfg, out), {}
+    log = _stage_logger(timings, verbose)
+    t = time.monotonic()
+    cohort, images = load_data(cfg, root)
+    log('data', t, f'{len(cohort)} images')
+    folder = run_folder(out, 'protocol', cfg)  # after the data passed its checks: a failed check leaves no run folder
+    by_generator = [_synthetic_sources(cfg, cohort, images, root, log, g) for g in range(cfg.generator_seeds)]
+    t = time.monotonic()
+    rows = _classifier_results(cfg, cohort, images, root, by_generator)
+    log('classifiers', t, f'{len(rows)} runs')
+    results = pd.concat(rows, ignore_index=True)
+    atomic_write_csv(folder/'results.csv', results)
+    atomic_write_csv(folder/'summary.csv', seed_summary_table(results, cfg.ratio))
+    _write_outputs(cfg, cohort, images, root, folder, results, by_generator[0], log, timings)
     if verbose: print(f"results: {folder/'results.csv'}\nreport:  {folder/'report.md'}\nfigures: {folder/'figures'}", flush=True)
     return folder
 
