@@ -3,11 +3,11 @@ generator, skin tone held). For each seed: the pair `classndiff_quick.py` traine
 (classifier-guidance scale s, guidance window, holding term), 1,000 `label_property` images each, scored by the protocol's quality
 table (independent judges; FD on the features of that seed's ERM run, so compare rows within a seed) beside the plain
 generator's cohort. The protocol's own setting (DDIM, s = 1, held) is read from its cache. `sample_classndiff` samples
-with DDIM (a DPM-Solver++ variant was measured once and diverged: see bench/README.md).
+with DDIM by default (DPM-Solver++ with guidance at its first timestep, 999, diverged: see bench/README.md).
 Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.lock python bench/classndiff_settings.py
     [--seeds 0 1 2] [--out runs/classndiff_quick] [--dataset D --data-root DIR] [--settings '0,0,1,nohold' ...]
-A setting is `s,window_lo,window_hi[,nohold]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
-holding term either). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
+A setting is `s,window_lo,window_hi[,nohold][,sampler]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
+holding term either; sampler: a name in `SAMPLERS`, DDIM by default, e.g. `1,0,0.95,dpmsolver++`). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
 samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
 makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` (or `noise`) weighs their gated
 loss per row by alpha_bar_t (or 1 - alpha_bar_t); `--target clean` makes their gated loss the KL from the classifier's
@@ -25,21 +25,22 @@ SETTINGS = ('0,0,1,nohold', '0,0,1', '0.3,0,1', '1,0.5,1')
 KEEP = ('fd', 'fidelity_label', 'fidelity_skin_tone', 'fidelity_site', 'cas_accuracy')
 
 def parse(setting:str) -> tuple:
-    "Scale, window and held fields (None = the defaults, [] = none) of a `s,lo,hi[,nohold]` setting."
+    "Scale, window, held fields (None = the defaults, [] = none) and sampler of a `s,lo,hi[,nohold][,sampler]` setting."
     s, lo, hi, *rest = setting.split(',')
-    return float(s), (float(lo), float(hi)), [] if rest == ['nohold'] else None
+    samplers = [r for r in rest if r != 'nohold']
+    return float(s), (float(lo), float(hi)), [] if 'nohold' in rest else None, samplers[0] if samplers else 'ddim'
 
 def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
     "The 1,000-image `label_property` cohort of a joint pair under one sampling setting (cached by its settings)."
-    scale, window, hold = parse(setting)
+    scale, window, hold, sampler = parse(setting)
     groups = composition(cfg, cohort, model.cfg.denoiser_config, 'label_property')
     plan = sampling_plan(cohort, cfg.n_synthetic, seed=cfg.data_seed, mode='label_property')
     def sample_fn(conds, generator=None):
         seed = int(__import__('torch').randint(0, 2**31 - 1, (1,), generator=generator))
         return sample_classndiff(model, conds, scale=scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups,
-                                 seed=seed, window=window, hold=hold)
+                                 seed=seed, window=window, hold=hold, sampler=sampler)
     held = 'held-defaults' if hold is None else 'nohold'
-    gid = f'{folder.name}:ddim:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
+    gid = f'{folder.name}:{sampler}:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
     return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
 
 def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform', target:str='label', ema:bool=False):

@@ -27,7 +27,7 @@ __all__ = ['DECAYS', 'COUPLINGS', 'TARGETS', 'LOG_COLUMNS', 'VAL_LOG_COLUMNS', '
 # %% ../nbs/07_classndiff.ipynb #c120e32c
 DECAYS = ('constant', 'cosine')  # the joint denoiser's learning rate after warm-up
 COUPLINGS = ('uniform', 'signal', 'noise')  # how the gated loss weighs each row by its noise level
-TARGETS = ('label', 'clean')  # what the gated loss asks of the denoiser's clean estimate
+TARGETS = ('label', 'clean', 'noisy')  # what the gated loss asks of the denoiser's clean estimate
 
 @dataclasses.dataclass(frozen=True)
 class ClassNDiffConfig(Config):
@@ -46,7 +46,7 @@ class ClassNDiffConfig(Config):
     select_metric: str = 'auroc'  # 'auroc' or 'accuracy' on the validation rows (`selection_score` of the classifier chapter)
     denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
     coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or weighted by its alpha_bar_t ('signal') or 1 - alpha_bar_t ('noise')
-    target: str = added_field('label')  # the gated loss: CE against the label (the seed's), or 'clean': the classifier reads x0_hat as it reads the clean input
+    target: str = added_field('label')  # the gated loss: CE against the label (the seed's), or the classifier reads x0_hat as it reads the clean input ('clean') or x_t at its t ('noisy')
     ema: bool = added_field(False)  # sample an EMA of the denoiser's weights (decay `diffusion.ema_decay`, as `fit_diffusion`); False: the trained weights (the seed's)
 
     def __post_init__(self):
@@ -90,6 +90,7 @@ def _check_classndiff_config(cfg:ClassNDiffConfig) -> None:
     if cfg.eval_every < 0: raise ValueError(f"eval_every must be >= 0, got {cfg.eval_every}")
     choices = dict(denoiser_decay=DECAYS, coupling=COUPLINGS, target=TARGETS, select_metric=('auroc', 'accuracy'), arch=('convnet', *ARCHS))
     check_choices(vars(cfg), choices)
+    if cfg.target == 'noisy' and not cfg.timestep_aware: raise ValueError("target 'noisy' reads x_t at its timestep: it needs timestep_aware=True")
     if 'label' not in cfg.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {cfg.diffusion.field_names}")
     if not 0 <= cfg.clf_steps <= cfg.diffusion.steps: raise ValueError(f"clf_steps must be in [0, {cfg.diffusion.steps}] (0 = every diffusion step), got {cfg.clf_steps}")
     bad = [f for f in cfg.held_fields if f == 'label' or f not in cfg.diffusion.field_names]
@@ -205,11 +206,15 @@ def attribute_loss(cfg:ClassNDiffConfig, logits:torch.Tensor, codes:torch.Tensor
     return sum(_masked_ce(logits[:, s], codes[:, names.index(f)]) for f, s in attribute_slices(cfg).items())
 
 # %% ../nbs/07_classndiff.ipynb #6ea58900
+def _reference_probs(cfg:ClassNDiffConfig, classifier:nn.Module, x0, xt, t) -> torch.Tensor:
+    "What x0_hat should be read as, held fixed: the classifier's prediction on the clean input x0 ('clean'), or on x_t at its t ('noisy')."
+    with torch.no_grad(): return (classifier(x0) if cfg.target == 'clean' else classifier(xt, t)).float().softmax(1)
+
 def _consistency_loss(cfg:ClassNDiffConfig, classifier:nn.Module, sched, x0, xt, t, out) -> torch.Tensor:
-    "KL from the classifier's prediction on the clean input x0 to its prediction on the denoiser's x0_hat, over every row, weighted by the coupling (target 'clean')."
-    with torch.no_grad(): p_clean = classifier(x0).float().softmax(1)
+    "KL from the reference prediction (`_reference_probs`) to the classifier's prediction on the denoiser's x0_hat, over every row, weighted by the coupling."
+    reference = _reference_probs(cfg, classifier, x0, xt, t)  # first, so batch-norm statistics update in the order of earlier runs
     log_q = classifier(predict_x0(sched, xt, t, out, cfg.denoiser_config.prediction_type)).float().log_softmax(1)
-    kl = F.kl_div(log_q, p_clean, reduction='none').sum(1)
+    kl = F.kl_div(log_q, reference, reduction='none').sum(1)
     weights = _coupling_weights(cfg, sched, t)
     return kl.mean() if weights is None else (kl * weights).mean()
 
@@ -593,7 +598,8 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
                       n:int|None=None, # number of images when every condition is a scalar
                       scale:float=1., # classifier guidance scale s (0 = none)
                       guidance:float=1., # classifier-free guidance scale w (1 = none)
-                      steps:int=25, # DDIM steps
+                      steps:int=25, # sampling steps
+                      sampler:str='ddim', # a name in `SAMPLERS`; with 'dpmsolver++' keep the first timestep (999) out of `window` (see the note above)
                       seed:int=0,
                       batch_size:int=256,
                       clip_sample:bool=False, # clip each step's clean estimate to [-1, 1] (see the note above)
@@ -612,7 +618,7 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
     if (y >= m.cfg.n_classes).any(): raise ValueError(f"target class outside 0..{m.cfg.n_classes - 1}")
     if not 0 <= window[0] < window[1] <= 1: raise ValueError(f"window must be (lo, hi) with 0 <= lo < hi <= 1 (fractions of the timesteps), got {window}")
     hook = _guidance_hook(m, codes, y, scale, _held_fields(m, hold), hold_scale, project, tuple(window))
-    return sample(m.denoiser, conditions, n=n, sampler='ddim', steps=steps, guidance=guidance, compose=compose, seed=seed,
+    return sample(m.denoiser, conditions, n=n, sampler=sampler, steps=steps, guidance=guidance, compose=compose, seed=seed,
                   batch_size=batch_size, autocast=False, show_progress=False, eps_hook=hook, clip_sample=clip_sample)
 
 # %% ../nbs/07_classndiff.ipynb #75cb819a
