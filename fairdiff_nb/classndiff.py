@@ -638,7 +638,9 @@ def toy_square_site(images:np.ndarray) -> np.ndarray:
 class ToyLabelClassifier(nn.Module):
     "Hand-made toy-squares label classifier: blue minus red, plus a shortcut 'dark means blue' of weight `shortcut`."
     timestep_aware = True
-    def __init__(self, shortcut:float): super().__init__(); self.shortcut = shortcut
+    def __init__(self, shortcut:float):
+        super().__init__()
+        self.shortcut = shortcut
     def forward(self, x, t=None):
         z = 10 * (x[:, 2] - x[:, 0]).mean((1, 2)) - self.shortcut * x.mean((1, 2, 3))
         return torch.stack([-z, z], 1)
