@@ -11,7 +11,7 @@ holding term either; sampler: a name in `SAMPLERS`, DDIM by default, e.g. `1,0,0
 samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
 makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` (or `noise`) weighs their gated
 loss per row by alpha_bar_t (or 1 - alpha_bar_t); `--target clean` makes their gated loss the KL from the classifier's
-prediction on the clean input to the one on x0_hat; `--ema` samples their denoiser's EMA. `--no-protocol-pair` leaves out the protocol's own pair and its
+prediction on the clean input to the one on x0_hat; `--ema` samples their denoiser's EMA; `--balance skin_tone` weighs their gated KL so each skin tone counts alike. `--no-protocol-pair` leaves out the protocol's own pair and its
 cohort (it trains, about 15 min a seed, when not cached)."""
 import argparse, time
 from pathlib import Path
@@ -43,9 +43,9 @@ def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
     gid = f'{folder.name}:{sampler}:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
     return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
 
-def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform', target:str='label', ema:bool=False):
-    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser, its learning-rate `decay`, `coupling`, `target` and `ema` (trained once, then cached)."
-    pcfg = cfg.replace(classndiff_lam=lam, classndiff_decay=decay, classndiff_coupling=coupling, classndiff_target=target, classndiff_ema=ema)
+def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform', target:str='label', ema:bool=False, balance:str=''):
+    "The protocol's joint pair of `seed` with weight `lam` of the classifier loss into the denoiser, its learning-rate `decay`, `coupling`, `target`, `ema` and `balance` (trained once, then cached)."
+    pcfg = cfg.replace(classndiff_lam=lam, classndiff_decay=decay, classndiff_coupling=coupling, classndiff_target=target, classndiff_ema=ema, classndiff_balance=balance)
     return generator_stage(pcfg, cohort, images, root, 'classndiff', seed=seed)
 
 def rows_of(q:pd.DataFrame, name:str) -> pd.Series:
@@ -66,8 +66,8 @@ def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
     for sampler in a.plain_samplers: cohorts[f'plain generator, {sampler}'] = synthesis_stage(cfg.replace(sampler=sampler), cohort, plain, gid, root)
     for lam in a.lam:
         t0 = time.time()
-        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ('' if a.coupling == 'uniform' else f', {a.coupling} coupling') + ('' if a.target == 'label' else f', target {a.target}') + (', EMA' if a.ema else '') + ': '
-        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay, a.coupling, a.target, a.ema)
+        tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ('' if a.coupling == 'uniform' else f', {a.coupling} coupling') + ('' if a.target == 'label' else f', target {a.target}') + (', EMA' if a.ema else '') + (f', balanced by {a.balance}' if a.balance else '') + ': '
+        pairs[tag] = pair_with_lam(cfg, cohort, images, root, seed, lam, a.decay, a.coupling, a.target, a.ema, a.balance)
         print(f'seed {seed}, joint pair {tag}{time.time() - t0:.0f} s (0 when cached), {pairs[tag][1].name}', flush=True)
     for (tag, (p, f)), setting in ((kv, st) for kv in pairs.items() for st in a.settings):
         t0 = time.time()
@@ -102,6 +102,7 @@ if __name__ == '__main__':
     ap.add_argument('--coupling', default='uniform', help="the --lam pairs' gated loss per row: 'uniform' (the seed's), 'signal' (weighted by alpha_bar_t, the protocol's) or 'noise' (1 - alpha_bar_t)")
     ap.add_argument('--target', default='label', help="the --lam pairs' gated loss: 'label' (CE, the seed's) or 'clean' (KL to the classifier's reading of the clean input, the protocol's)")
     ap.add_argument('--ema', action='store_true', help="the --lam pairs' denoiser is sampled with an EMA of its weights (the plain generator's decay)")
+    ap.add_argument('--balance', default='', help="the --lam pairs' gated KL gives each group of this condition field (e.g. skin_tone) the same total weight")
     ap.add_argument('--no-protocol-pair', action='store_true', help="leave out the protocol's own pair (trained when not cached)")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
     a = ap.parse_args()

@@ -47,6 +47,7 @@ class ClassNDiffConfig(Config):
     denoiser_decay: str = added_field('constant')  # the denoiser's learning rate after warm-up: 'constant', or 'cosine' (to 0, as `fit_diffusion`)
     coupling: str = added_field('uniform')  # the gated loss per row: 'uniform' (the seed's), or weighted by its alpha_bar_t ('signal') or 1 - alpha_bar_t ('noise')
     target: str = added_field('label')  # the gated loss: CE against the label (the seed's), or the classifier reads x0_hat as it reads the clean input ('clean') or x_t at its t ('noisy')
+    balance: str = added_field('')  # '' = rows weighed alike; a condition field (e.g. 'skin_tone'): each of its groups gets the same total weight in the gated KL of a batch
     ema: bool = added_field(False)  # sample an EMA of the denoiser's weights (decay `diffusion.ema_decay`, as `fit_diffusion`); False: the trained weights (the seed's)
 
     def __post_init__(self):
@@ -91,6 +92,8 @@ def _check_classndiff_config(cfg:ClassNDiffConfig) -> None:
     choices = dict(denoiser_decay=DECAYS, coupling=COUPLINGS, target=TARGETS, select_metric=('auroc', 'accuracy'), arch=('convnet', *ARCHS))
     check_choices(vars(cfg), choices)
     if cfg.target == 'noisy' and not cfg.timestep_aware: raise ValueError("target 'noisy' reads x_t at its timestep: it needs timestep_aware=True")
+    if cfg.balance and (cfg.balance not in cfg.diffusion.field_names or cfg.target == 'label'):
+        raise ValueError(f"balance must be a condition field {cfg.diffusion.field_names} and needs target 'clean' or 'noisy', got {cfg.balance!r} with target {cfg.target!r}")
     if 'label' not in cfg.diffusion.field_names: raise ValueError(f"the diffusion config needs a 'label' field; fields are {cfg.diffusion.field_names}")
     if not 0 <= cfg.clf_steps <= cfg.diffusion.steps: raise ValueError(f"clf_steps must be in [0, {cfg.diffusion.steps}] (0 = every diffusion step), got {cfg.clf_steps}")
     bad = [f for f in cfg.held_fields if f == 'label' or f not in cfg.diffusion.field_names]
@@ -210,13 +213,22 @@ def _reference_probs(cfg:ClassNDiffConfig, classifier:nn.Module, x0, xt, t) -> t
     "What x0_hat should be read as, held fixed: the classifier's prediction on the clean input x0 ('clean'), or on x_t at its t ('noisy')."
     with torch.no_grad(): return (classifier(x0) if cfg.target == 'clean' else classifier(xt, t)).float().softmax(1)
 
-def _consistency_loss(cfg:ClassNDiffConfig, classifier:nn.Module, sched, x0, xt, t, out) -> torch.Tensor:
-    "KL from the reference prediction (`_reference_probs`) to the classifier's prediction on the denoiser's x0_hat, over every row, weighted by the coupling."
+def _group_weights(cfg:ClassNDiffConfig, codes:torch.Tensor) -> torch.Tensor|None:
+    "Per-row weights giving each group of `cfg.balance` (null codes a group of their own) the same total weight in the batch; None when not set."
+    if not cfg.balance: return None
+    _, inverse, counts = codes[:, cfg.diffusion.field_names.index(cfg.balance)].unique(return_inverse=True, return_counts=True)
+    return len(inverse) / (len(counts) * counts[inverse].float())
+
+def _consistency_loss(cfg:ClassNDiffConfig, classifier:nn.Module, sched, x0, xt, t, out,
+                      codes:torch.Tensor|None=None, # (B, n_fields) condition codes, for `balance`
+                     ) -> torch.Tensor:
+    "KL from the reference prediction (`_reference_probs`) to the classifier's prediction on the denoiser's x0_hat, over every row, weighted by the coupling and `balance`."
     reference = _reference_probs(cfg, classifier, x0, xt, t)  # first, so batch-norm statistics update in the order of earlier runs
     log_q = classifier(predict_x0(sched, xt, t, out, cfg.denoiser_config.prediction_type)).float().log_softmax(1)
     kl = F.kl_div(log_q, reference, reduction='none').sum(1)
-    weights = _coupling_weights(cfg, sched, t)
-    return kl.mean() if weights is None else (kl * weights).mean()
+    for weights in (_coupling_weights(cfg, sched, t), _group_weights(cfg, codes) if codes is not None else None):
+        if weights is not None: kl = kl * weights.to(kl.device)
+    return kl.mean()
 
 # %% ../nbs/07_classndiff.ipynb #bcb19b26
 def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, sched,
@@ -239,7 +251,7 @@ def joint_loss(cfg:ClassNDiffConfig, denoiser:nn.Module, classifier:nn.Module, s
     l_diff = F.mse_loss(out, target)
     on_label = gated and cfg.target == 'label'  # the seed's gated loss: CE of x0_hat against the label
     l_clf = _classifier_loss(cfg, classifier, sched, x0, xt, t, out, y, on_label, train_classifier)
-    l_cons = _consistency_loss(cfg, classifier, sched, x0, xt, t, out) if gated and not on_label else torch.zeros((), device=x0.device)
+    l_cons = _consistency_loss(cfg, classifier, sched, x0, xt, t, out, codes) if gated and not on_label else torch.zeros((), device=x0.device)
     l_attr = attribute_loss(cfg, attributes(xt.detach(), t), codes.to(x0.device)) if attributes is not None else torch.zeros(())
     loss = l_diff + (cfg.lam if on_label else 1.) * l_clf + cfg.lam * l_cons + l_attr
     return dict(loss=loss, diffusion=l_diff.detach(), clf=(l_clf + l_cons).detach(), attributes=l_attr.detach(), gated=gated)

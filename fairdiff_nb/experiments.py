@@ -96,6 +96,7 @@ class ProtocolConfig(Config):
     classndiff_decay:str = added_field('cosine', before='constant') # the joint denoiser's learning rate after warm-up: 'cosine' (chosen by measurement) or 'constant' (the seed's)
     classndiff_coupling:str = added_field('signal', before='uniform') # the joint gated loss per row: 'signal' (by alpha_bar_t, chosen by measurement), 'uniform' (the seed's) or 'noise' (`COUPLINGS`)
     classndiff_target:str = added_field('clean', before='label') # the joint gated loss: 'clean' (chosen by measurement) or CE against the label ('label', the seed's)
+    classndiff_balance:str = added_field('') # a condition field whose groups get the same total weight in the joint gated loss ('' = none; `ClassNDiffConfig.balance`)
     classndiff_ema:bool = added_field(False) # the joint denoiser samples an EMA of its weights (the diffusion preset's `ema_decay`, as the plain model); False = its trained weights (the seed's)
     quality:bool = True # write the synthetic-quality table (FD / KID / P-R / fidelity / CAS) into the report
     quality_steps:int = 200 # training steps of each fidelity judge (one classifier per condition field)
@@ -298,7 +299,8 @@ def classndiff_config(cfg:ProtocolConfig, dcfg:DiffusionConfig, seed:int) -> Cla
     "The protocol's joint config: its classifier gets the classifier preset's network, lr, updates and evaluation interval."
     clf = _classifier_config(cfg, 'erm', seed)
     updates = min(clf.steps, dcfg.steps)
-    joint = dict(lam=cfg.classndiff_lam, denoiser_decay=cfg.classndiff_decay, coupling=cfg.classndiff_coupling, target=cfg.classndiff_target, ema=cfg.classndiff_ema)
+    joint = dict(lam=cfg.classndiff_lam, denoiser_decay=cfg.classndiff_decay, coupling=cfg.classndiff_coupling, target=cfg.classndiff_target, ema=cfg.classndiff_ema,
+                 balance=cfg.classndiff_balance)
     return ClassNDiffConfig(diffusion=dcfg, arch=clf.arch, width=clf.width, clf_lr=clf.lr, clf_steps=updates,
                             eval_every=max(1, clf.eval_every * dcfg.steps // updates), **joint)
 
