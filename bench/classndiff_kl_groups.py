@@ -15,12 +15,12 @@ from fairdiff_nb.training import image_tensor
 def group_rows(m, x0, codes, t_val:int, g:torch.Generator) -> pd.DataFrame:
     "Per row at timestep `t_val`: skin-tone code, gated KL and the norm of its gradient on x0_hat."
     d = m.cfg.denoiser_config
-    t = torch.full((len(x0),), t_val)
-    xt = noise_scheduler(d).add_noise(x0, torch.randn(x0.shape, generator=g), t)
+    t, sched = torch.full((len(x0),), t_val), noise_scheduler(d)
+    xt = sched.add_noise(x0, torch.randn(x0.shape, generator=g), t)
     with torch.no_grad():
         out = m.denoiser(xt, t, codes).float()
         p_clean = m.classifier(x0).float().softmax(1)
-    x0_hat = predict_x0(noise_scheduler(d), xt, t, out, d.prediction_type).detach().requires_grad_(True)
+    x0_hat = predict_x0(sched, xt, t, out, d.prediction_type).detach().requires_grad_(True)
     kl = F.kl_div(m.classifier(x0_hat).float().log_softmax(1), p_clean, reduction='none').sum(1)
     grad, = torch.autograd.grad(kl.sum(), x0_hat)
     tone = codes[:, d.field_names.index('skin_tone')].numpy()
