@@ -7,7 +7,9 @@ with DDIM by default (DPM-Solver++ with guidance at its first timestep, 999, div
 Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.lock python bench/classndiff_settings.py
     [--seeds 0 1 2] [--out runs/classndiff_quick] [--dataset D --data-root DIR] [--settings '0,0,1,nohold' ...]
 A setting is `s,window_lo,window_hi[,nohold][,sampler]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
-holding term either; sampler: a name in `SAMPLERS`, DDIM by default, e.g. `1,0,0.95,dpmsolver++`). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--lam 0.05` also trains (once) and
+holding term either; sampler: a name in `SAMPLERS`, DDIM by default, e.g. `1,0,0.95,dpmsolver++`). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--plain-generators 1 2` also trains
+(once) the plain generators of seeds 1 and 2 and draws their cohorts as the protocol does (the count of groups 'worse
+than the plain generator' that a rerun of the same recipe reaches by chance); `--lam 0.05` also trains (once) and
 samples a joint pair whose classifier loss enters the denoiser with that weight (the seed's: 0.2); `--decay cosine`
 makes those pairs' denoiser learning rate decay as `fit_diffusion`'s does; `--coupling signal` (or `noise`) weighs their gated
 loss per row by alpha_bar_t (or 1 - alpha_bar_t); `--target clean` makes their gated loss the KL from the classifier's
@@ -20,6 +22,7 @@ from fairdiff_nb.classndiff import sample_classndiff
 from fairdiff_nb.experiments import (protocol_config, stage_root, load_data, generator_stage, diffusion_stage, synthesis_stage,
                                      composition, quality_stage, _synthetic_id)
 from fairdiff_nb.synthesis import sampling_plan, sample_synthetic_cohort
+from fairdiff_nb.diffusion import sampler_key
 
 SETTINGS = ('0,0,1,nohold', '0,0,1', '0.3,0,1', '1,0.5,1')
 KEEP = ('fd', 'fidelity_label', 'fidelity_skin_tone', 'fidelity_site', 'cas_accuracy')
@@ -40,7 +43,7 @@ def classndiff_cohort(cfg, cohort, model, folder, root, setting:str):
         return sample_classndiff(model, conds, scale=scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups,
                                  seed=seed, window=window, hold=hold, sampler=sampler)
     held = 'held-defaults' if hold is None else 'nohold'
-    gid = f'{folder.name}:{sampler}:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
+    gid = f'{folder.name}:{sampler_key(sampler)}:{cfg.sample_steps}:{cfg.guidance}:s{scale}:{groups}:{held}:window{window}'
     return sample_synthetic_cohort(plan, sample_fn, Path(root)/'synthetic', seed=cfg.data_seed, generator_id=gid, desc=setting)
 
 def pair_with_lam(cfg, cohort, images, root, seed:int, lam:float, decay:str='constant', coupling:str='uniform', target:str='label', ema:bool=False, balance:str=''):
@@ -64,6 +67,9 @@ def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
     pairs = {} if a.no_protocol_pair else {'': generator_stage(cfg, cohort, images, root, 'classndiff', seed=seed)}
     if pairs: cohorts['protocol (1,0,1)'] = synthesis_stage(cfg, cohort, pairs[''][0], pairs[''][1].name, root)
     for sampler in a.plain_samplers: cohorts[f'plain generator, {sampler}'] = synthesis_stage(cfg.replace(sampler=sampler), cohort, plain, gid, root)
+    for g in a.plain_generators:
+        other, other_id = diffusion_stage(cfg, cohort, images, root, generator=g)
+        cohorts[f'plain generator, seed {cfg.data_seed + g}'] = synthesis_stage(cfg, cohort, other, other_id, root)
     for lam in a.lam:
         t0 = time.time()
         tag = f'lam {lam}' + ('' if a.decay == 'constant' else f', {a.decay} lr') + ('' if a.coupling == 'uniform' else f', {a.coupling} coupling') + ('' if a.target == 'label' else f', target {a.target}') + (', EMA' if a.ema else '') + (f', balanced by {a.balance}' if a.balance else '') + ': '
@@ -80,9 +86,11 @@ def seed_table(a, seed:int, extra:dict) -> pd.DataFrame:
     return pd.concat(cols, axis=1)
 
 def summary(t:pd.DataFrame) -> pd.DataFrame:
-    "Per setting: label fidelity per class, skin tone per tone, clinic, FD all / high risk, groups whose FD is worse than the plain generator's."
+    "Per setting: label fidelity per class, skin tone per tone, clinic, FD all / high risk, groups whose FD is worse than the plain generator's (and above every rerun of the plain recipe, with `--plain-generators`)."
     fd = t.xs('fd', level='metric')
-    worse = (fd.drop(index=[('all', 'all')]).gt(fd.drop(index=[('all', 'all')])['plain generator'], axis=0)).sum()
+    groups = fd.drop(index=[('all', 'all')])
+    worse = groups.gt(groups['plain generator'], axis=0).sum()
+    runs = [c for c in t.columns if c == 'plain generator' or c.startswith('plain generator, seed')]  # reruns of the plain recipe
     pick = lambda m, a, g: t.loc[(m, a, g)] if (m, a, g) in t.index else pd.Series(float('nan'), t.columns)
     labels = t.xs('fidelity_label', level='metric').xs('label', level='attribute')
     out = {f'label {g}': labels.loc[g] for g in labels.index}
@@ -90,6 +98,7 @@ def summary(t:pd.DataFrame) -> pd.DataFrame:
         out.update({f'tone {g}': t.loc[('fidelity_skin_tone', 'skin_tone', g)] for g in ('light', 'dark')})
     out.update({'site': pick('fidelity_site', 'all', 'all'), 'FD all': fd.loc[('all', 'all')], 'FD high risk': pick('fd', 'label', 'high_risk'),
                 f'FD worse than plain (of {len(fd) - 1})': worse, 'CAS acc.': pick('cas_accuracy', 'all', 'all')})
+    if len(runs) > 1: out[f'FD above every plain run (of {len(fd) - 1})'] = groups.gt(groups[runs].max(axis=1), axis=0).sum()
     return pd.DataFrame(out).round(3)
 
 if __name__ == '__main__':
@@ -105,6 +114,7 @@ if __name__ == '__main__':
     ap.add_argument('--balance', default='', help="the --lam pairs' gated KL gives each group of this condition field (e.g. skin_tone) the same total weight")
     ap.add_argument('--no-protocol-pair', action='store_true', help="leave out the protocol's own pair (trained when not cached)")
     ap.add_argument('--plain-samplers', nargs='*', default=[], help="the plain generator's cohort also drawn with these samplers")
+    ap.add_argument('--plain-generators', type=int, nargs='*', default=[], help="also plain generators of seed data_seed + g (the protocol's is g = 0), trained once and sampled as the protocol's: how many groups a rerun of the same recipe has 'worse' by chance")
     a = ap.parse_args()
     extra = {'data_root': str(Path(a.data_root).resolve())} if a.data_root else {}
     for seed in a.seeds:

@@ -601,7 +601,7 @@ def _held_fields(m:ClassNDiff, hold:list|None) -> list:
     return list(hold)
 
 # %% ../nbs/07_classndiff.ipynb #5404296f
-HOLD_DEFAULTS = dict(hold_scale=1., project=True, window=(0., 1.))  # chosen by the toy measurements (section Measured)
+HOLD_DEFAULTS = dict(hold_scale=1., project=True, window=(0., 0.999))  # chosen by the toy measurements (section Measured); the window leaves out the first step, t = 999 (see above)
 
 # %% ../nbs/07_classndiff.ipynb #c352abad
 def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `load_classndiff`)
@@ -611,7 +611,7 @@ def sample_classndiff(m:ClassNDiff, # a trained pair (see `fit_classndiff`, `loa
                       scale:float=1., # classifier guidance scale s (0 = none)
                       guidance:float=1., # classifier-free guidance scale w (1 = none)
                       steps:int=25, # sampling steps
-                      sampler:str='ddim', # a name in `SAMPLERS`; with 'dpmsolver++' keep the first timestep (999) out of `window` (see the note above)
+                      sampler:str='ddim', # a name in `SAMPLERS`; each starts at t = 999, which the default `window` leaves out (see the note above)
                       seed:int=0,
                       batch_size:int=256,
                       clip_sample:bool=False, # clip each step's clean estimate to [-1, 1] (see the note above)

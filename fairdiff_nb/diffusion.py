@@ -19,8 +19,8 @@ __all__ = ['DIFFUSION_PRESETS', 'PRECISIONS', 'DROPOUTS', 'DENOISERS', 'SAMPLERS
            'dropout_groups', 'drop_conditions', 'dropout_shares', 'label_only_share', 'DiffusionModel', 'n_params',
            'noise_scheduler', 'class_balance_weights', 'TrainResult', 'build_autoencoder', 'encode_latents',
            'fit_autoencoder', 'load_autoencoder', 'LatentRows', 'reconstruct', 'reconstruction_report', 'fit_diffusion',
-           'load_diffusion', 'noise_coefficients', 'predict_x0', 'predict_eps', 'make_sampler', 'set_sampling_steps',
-           'guided_output', 'sample', 'sample_grid', 'show_grid']
+           'load_diffusion', 'noise_coefficients', 'predict_x0', 'predict_eps', 'make_sampler', 'sampler_key',
+           'set_sampling_steps', 'guided_output', 'sample', 'sample_grid', 'show_grid']
 
 # %% ../nbs/04_diffusion.ipynb #ddcd6b30
 def toy_squares(n:int, # number of images
@@ -703,7 +703,8 @@ def predict_eps(sched, x_t:torch.Tensor, t:torch.Tensor, output:torch.Tensor, pr
 
 # %% ../nbs/04_diffusion.ipynb #2965493d
 _DPM = ('DPMSolverMultistepScheduler', dict(algorithm_type='dpmsolver++', solver_order=2))
-SAMPLERS = {'ddpm': ('DDPMScheduler', {}), 'ddim': ('DDIMScheduler', {}), 'dpmsolver++': _DPM, 'dpmsolver++-quad': _DPM}  # name: (diffusers class, its settings)
+_TRAILING = dict(timestep_spacing='trailing')  # start at the last training timestep, where x_T is pure noise (Lin et al. 2024)
+SAMPLERS = {'ddpm': ('DDPMScheduler', _TRAILING), 'ddim': ('DDIMScheduler', _TRAILING), 'dpmsolver++': _DPM, 'dpmsolver++-quad': _DPM}  # name: (diffusers class, its settings)
 QUADRATIC = ('dpmsolver++-quad',)  # samplers whose timesteps are spaced quadratically (more steps at low noise)
 
 def make_sampler(cfg:DiffusionConfig, name:str='ddim',
@@ -715,6 +716,11 @@ def make_sampler(cfg:DiffusionConfig, name:str='ddim',
     base = noise_scheduler(cfg).config
     cls, settings = SAMPLERS[name]
     return getattr(diffusers, cls).from_config(base, **settings, **overrides)
+
+def sampler_key(name:str) -> str:
+    "The sampler's name in cache keys: with its timestep spacing when it sets one, so samples drawn before a spacing change are not reused."
+    spacing = SAMPLERS[name][1].get('timestep_spacing')
+    return f'{name}-{spacing}' if spacing else name
 
 def set_sampling_steps(sch, # a scheduler from `make_sampler`
                        name:str, # its name in `SAMPLERS`

@@ -12,7 +12,7 @@ from .core import Config, added_field, check_choices, atomic_write_csv, atomic_w
 from .training import is_finished, cached_table, read_json
 from .data import SPLITS, CohortError, cohort_card, label_columns, labeled_rows, load_cohort, images_for, encode_conditions
 from . import benchmarks  # registers the embedded benchmark sources (synth_histo, synth_derm, ...)
-from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups, SAMPLERS
+from .diffusion import DiffusionConfig, diffusion_config, fit_diffusion, load_diffusion, sample, dropout_groups, sampler_key, SAMPLERS
 from .classifier import (METHODS as REAL_METHODS, ClassifierRun, classifier_preset, train_classifier, run_metrics, run_model,
                                     prediction_table, cohort_fingerprint, metrics_file_name)
 from .classndiff import ClassNDiff, ClassNDiffConfig, fit_classndiff, load_classndiff, predict_classndiff, sample_classndiff, HOLD_DEFAULTS, COUPLINGS, DECAYS, TARGETS
@@ -266,11 +266,11 @@ def _sample_fn(cfg:ProtocolConfig, model, groups:list|None) -> tuple:
             s = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
             return sample_classndiff(model, conds, scale=cfg.classndiff_scale, guidance=cfg.guidance, steps=cfg.sample_steps, compose=groups, seed=s, hold=hold)
         held = f'hold{sorted(HOLD_DEFAULTS.items())}' if cfg.classndiff_hold else 'nohold'
-        return sample_fn, f'ddim:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}:{held}'
+        return sample_fn, f'{sampler_key("ddim")}:{cfg.sample_steps}:{cfg.guidance}:s{cfg.classndiff_scale}:{groups}:{held}'
     scales = guidance_scales(cfg, groups)
     def sample_fn(conds, generator=None):
         return sample(model, conds, sampler=cfg.sampler, steps=cfg.sample_steps, guidance=scales, compose=groups, generator=generator, show_progress=False)
-    return sample_fn, f'{cfg.sampler}:{cfg.sample_steps}:{scales}:{groups}'
+    return sample_fn, f'{sampler_key(cfg.sampler)}:{cfg.sample_steps}:{scales}:{groups}'
 
 def synthesis_stage(cfg:ProtocolConfig, cohort:pd.DataFrame, model, generator_id:str, out:str|Path,
                     mode:str='label_property', # 'label_property' or 'label'
