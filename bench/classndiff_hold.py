@@ -32,7 +32,7 @@ VARIANTS = {  # name -> sample_classndiff options
     'term 1': dict(hold=None, hold_scale=1., project=False),
     'project + term 1': dict(hold=None, hold_scale=1., project=True),
     'low noise only (t < T/2)': dict(hold=[], window=(0., 0.5)),
-    'high noise only (t >= T/2)': dict(hold=[], window=(0.5, 1.)),
+    'high noise only (T/2 <= t < T - 1)': dict(hold=[], window=(0.5, 0.999)),  # the first step, t = 999, unguided as by default
     'project, low noise only': dict(hold=None, hold_scale=0., project=True, window=(0., 0.5)),
 }
 

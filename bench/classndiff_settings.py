@@ -3,9 +3,11 @@ generator, skin tone held). For each seed: the pair `classndiff_quick.py` traine
 (classifier-guidance scale s, guidance window, holding term), 1,000 `label_property` images each, scored by the protocol's quality
 table (independent judges; FD on the features of that seed's ERM run, so compare rows within a seed) beside the plain
 generator's cohort. The protocol's own setting (DDIM, s = 1, held) is read from its cache. `sample_classndiff` samples
-with DDIM by default (DPM-Solver++ with guidance at its first timestep, 999, diverged: see bench/README.md).
+with DDIM by default; every sampler starts at t = 999, where an edit of the noise estimate enters the clean estimate
+times ~20,000 (guidance there diverged with DPM-Solver++), so a setting's window should end below it (hi = 0.999, as
+`sample_classndiff`'s default).
 Run (after classndiff_quick.py trained the pairs): flock /tmp/fairdiff_heavy.lock python bench/classndiff_settings.py
-    [--seeds 0 1 2] [--out runs/classndiff_quick] [--dataset D --data-root DIR] [--settings '0,0,1,nohold' ...]
+    [--seeds 0 1 2] [--out runs/classndiff_quick] [--dataset D --data-root DIR] [--settings '0,0,0.999,nohold' ...]
 A setting is `s,window_lo,window_hi[,nohold][,sampler]` (classifier guidance only at timesteps in [lo, hi) x T; nohold: no
 holding term either; sampler: a name in `SAMPLERS`, DDIM by default, e.g. `1,0,0.95,dpmsolver++`). `--plain-samplers ddim` also draws the plain generator's cohort with that sampler; `--plain-generators 1 2` also trains
 (once) the plain generators of seeds 1 and 2 and draws their cohorts as the protocol does (the count of groups 'worse
@@ -24,7 +26,7 @@ from fairdiff_nb.experiments import (protocol_config, stage_root, load_data, gen
 from fairdiff_nb.synthesis import sampling_plan, sample_synthetic_cohort
 from fairdiff_nb.diffusion import sampler_key
 
-SETTINGS = ('0,0,1,nohold', '0,0,1', '0.3,0,1', '1,0.5,1')
+SETTINGS = ('0,0,0.999,nohold', '0,0,0.999', '0.3,0,0.999', '1,0.5,0.999')  # windows end below t = 999 (see above)
 KEEP = ('fd', 'fidelity_label', 'fidelity_skin_tone', 'fidelity_site', 'cas_accuracy')
 
 def parse(setting:str) -> tuple:
