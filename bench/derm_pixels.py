@@ -29,7 +29,8 @@ def cached_cohorts(folder:Path, match:list) -> dict:
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
-    ap.add_argument('--out', default='runs/classndiff_quick'); ap.add_argument('--match', nargs='*', default=[])
+    ap.add_argument('--out', default='runs/classndiff_quick')
+    ap.add_argument('--match', nargs='*', default=[])
     a = ap.parse_args()
     cfg = protocol_config('quick', 'synth_derm')
     root = stage_root(cfg, a.out)
